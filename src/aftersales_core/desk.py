@@ -1,0 +1,391 @@
+"""The facade an ERP calls: ``open``, ``fire``, ``allowed``, ``history``, ``due``, ``tick``.
+
+>>> from datetime import datetime
+>>> from aftersales_core import Desk, Actor, Role, FixedClock, CHINA_TZ
+>>> desk = Desk(clock=FixedClock(datetime(2026, 2, 13, 10, 0, tzinfo=CHINA_TZ)))
+>>> agent = Actor("a1", Role.AGENT)
+>>> case = desk.open("consultation", actor=agent, customer={"id": "C1"}, channel="phone",
+...                  question="How do I reset the tension sensor?")
+>>> case.state, case.deadlines["response"].due.date().isoformat()
+('received', '2026-02-14')
+>>> case = desk.fire(case.id, "answer", actor=agent, answer="Hold RESET for 5 s.")
+>>> case.state
+'answered'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import pydantic
+
+from aftersales_core._frozen import EMPTY
+from aftersales_core.calendar import BusinessCalendar
+from aftersales_core.clock import Clock, SystemClock
+from aftersales_core.engine import Context, TransitionDef, Workflow, apply_event, replay, validate_input
+from aftersales_core.errors import (
+    ConcurrencyConflict,
+    InvalidInput,
+    InvalidTrigger,
+    PermissionDenied,
+    RuleViolation,
+)
+from aftersales_core.events import Event
+from aftersales_core.model import Actor, Case
+from aftersales_core.policies import PermissionRequest, PolicySet
+from aftersales_core.sla import pause_deadline, resume_deadline
+from aftersales_core.store import DueItem, MemoryStore, Store
+from aftersales_core.workflows import get_workflow
+
+__all__ = ["Desk", "Subscriber"]
+
+Subscriber = Callable[[Event], None]
+
+_SYSTEM = Actor.system()
+
+
+class Desk:
+    """Runs after-sales cases through their workflows under a set of policies.
+
+    Every argument is optional: the defaults are the built-in policies with the
+    SPEC's numbers, an in-memory store, the system clock and the mainland-China
+    calendar. Two desks with different policies can live in one process.
+    """
+
+    def __init__(
+        self,
+        *,
+        policies: PolicySet | None = None,
+        store: Store | None = None,
+        clock: Clock | None = None,
+        calendar: BusinessCalendar | None = None,
+        workflows: Mapping[str, Workflow] | None = None,
+    ) -> None:
+        self.policies = policies if policies is not None else PolicySet()
+        self.store: Store = store if store is not None else MemoryStore()
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        if calendar is None:
+            from aftersales_core.calendar import ChinaCalendar
+
+            calendar = ChinaCalendar()
+        self.calendar: BusinessCalendar = calendar
+        self._workflows: dict[str, Workflow] = dict(workflows or {})
+        self._subscribers: list[Subscriber] = []
+
+    def __repr__(self) -> str:
+        return (
+            f"Desk(policies={self.policies.version!r}, store={self.store!r}, clock={self.clock!r}, "
+            f"calendar={self.calendar.name!r})"
+        )
+
+    # ------------------------------------------------------------------ workflows
+    def workflow(self, kind: str) -> Workflow:
+        """The compiled workflow for ``kind`` (built-ins load on first use)."""
+        wf = self._workflows.get(kind)
+        if wf is None:
+            wf = get_workflow(kind)
+            self._workflows[kind] = wf
+        return wf
+
+    # ------------------------------------------------------------------ queries
+    def get(self, case_id: str) -> Case:
+        """The current snapshot of a case (``CaseNotFound`` if unknown)."""
+        return self.store.load(case_id)
+
+    def history(self, case_id: str, *, redact: bool = False) -> tuple[Event, ...]:
+        """The case's recorded events, oldest first. ``redact`` masks personal data."""
+        events = tuple(self.store.events(case_id))
+        if redact:
+            from aftersales_core.privacy import redact_event
+
+            events = tuple(redact_event(e) for e in events)
+        return events
+
+    def replay(self, case_id: str) -> Case:
+        """Rebuild the case from its history (equals ``get`` unless the store is corrupt)."""
+        return replay(self.store.events(case_id))
+
+    def allowed(self, case_id: str, *, actor: Actor) -> tuple[str, ...]:
+        """Triggers ``actor`` may fire on the case now: the state allows them, the
+        actor's role may, and every guard that needs no input data passes. An ERP
+        enables its buttons from this."""
+        case = self.store.load(case_id)
+        return self._allowed(self.workflow(case.kind), case, actor, self.clock.now())
+
+    def due(self, before: datetime) -> list[DueItem]:
+        """Running deadlines of open cases due before ``before``, earliest first (SLA-2)."""
+        return self.store.due(before)
+
+    # ------------------------------------------------------------------ commands
+    def open(self, kind: str, /, *, actor: Actor, key: str | None = None, **intake: Any) -> Case:
+        """Open a case of ``kind`` from intake data; returns the new snapshot."""
+        _check_actor(actor)
+        if key is not None:
+            replayed = self._idempotent(key, None, "open")
+            if replayed is not None:
+                return replayed
+        try:
+            wf = self.workflow(kind)
+        except KeyError:
+            raise InvalidInput(
+                "kind", f"unknown case kind {kind!r}; known: consultation, complaint, repair, return"
+            ) from None
+        self._check_permission(actor, kind, "open", None)
+        model = validate_input(wf.intake, intake)
+        customer, product, rest = model.domain_parts()  # type: ignore[attr-defined]
+        case_id = self.store.new_id(wf.id_prefix)
+        now = self.clock.now()
+        proto = Case(
+            id=case_id,
+            kind=kind,
+            state=wf.initial,
+            version=0,
+            opened_at=now,
+            updated_at=now,
+            customer=customer,
+            product=product,
+            intake=rest,
+        )
+        ctx = Context(
+            case=proto,
+            actor=actor,
+            trigger="open",
+            data=model,
+            now=now,
+            policies=self.policies,
+            calendar=self.calendar,
+        )
+        if wf.on_open is not None:
+            wf.on_open(ctx)
+        event = self._event(
+            ctx, proto, "open", "", wf.initial, {"customer": customer, "product": product, **rest}, key
+        )
+        case = apply_event(None, event)
+        return self._commit(case, event, 0, key)
+
+    def fire(
+        self,
+        case_id: str,
+        trigger: str,
+        /,
+        *,
+        actor: Actor,
+        key: str | None = None,
+        expected_version: int | None = None,
+        **data: Any,
+    ) -> Case:
+        """Fire ``trigger`` on a case with input ``data``; returns the new snapshot.
+
+        ``key`` makes the call idempotent (repeat it with the same key and get the
+        first result, nothing recorded). ``expected_version`` refuses the call with
+        ``ConcurrencyConflict`` when the case has moved on since the caller read it.
+        On any error the stored case and its history are unchanged.
+        """
+        _check_actor(actor)
+        if key is not None:
+            replayed = self._idempotent(key, case_id, trigger)
+            if replayed is not None:
+                return replayed
+        case = self.store.load(case_id)
+        if expected_version is not None and case.version != expected_version:
+            raise ConcurrencyConflict(case_id, expected_version, case.version)
+        event = self._handle(case, trigger, actor, data, key)
+        new = apply_event(case, event)
+        return self._commit(new, event, case.version, key)
+
+    def tick(self, now: datetime | None = None) -> list[Event]:
+        """Record each newly breached deadline once and apply the reaction to it
+        (SLA-2, CPL-3). Call it from the host's scheduler; repeated ticks record
+        nothing new. Returns the events recorded."""
+        now = now if now is not None else self.clock.now()
+        recorded: list[Event] = []
+        for item in self.store.due(now):
+            case = self.store.load(item.case_id)
+            if item.deadline.name in case.fact("breached", ()):
+                continue
+            if (case.state, "breach") not in self.workflow(case.kind).dispatch:
+                continue
+            try:
+                event = self._handle(case, "breach", _SYSTEM, {"deadline": item.deadline.name}, None, now=now)
+                self._commit(apply_event(case, event), event, case.version, None)
+            except ConcurrencyConflict:
+                continue  # another worker handled this case meanwhile; the next tick sees it
+            recorded.append(event)
+        return recorded
+
+    def subscribe(self, subscriber: Subscriber) -> Subscriber:
+        """Tell ``subscriber`` about every event after it is stored."""
+        self._subscribers.append(subscriber)
+        return subscriber
+
+    # ------------------------------------------------------------------ internals
+    def _handle(
+        self,
+        case: Case,
+        trigger: str,
+        actor: Actor,
+        data: Mapping[str, Any],
+        key: str | None,
+        *,
+        now: datetime | None = None,
+    ) -> Event:
+        wf = self.workflow(case.kind)
+        rows = wf.dispatch.get((case.state, trigger))
+        if rows is None:
+            raise InvalidTrigger(
+                trigger, case.state, self._allowed(wf, case, actor, now or self.clock.now()), kind=case.kind
+            )
+        self._check_permission(actor, case.kind, trigger, case)
+        model = rows[0].input
+        if model is not None:
+            payload: pydantic.BaseModel | None = validate_input(model, data)
+        elif data:
+            field = next(iter(data))
+            raise InvalidInput(field, f"trigger {trigger!r} takes no input")
+        else:
+            payload = None
+        ctx = Context(
+            case=case,
+            actor=actor,
+            trigger=trigger,
+            data=payload,
+            now=now or self.clock.now(),
+            policies=self.policies,
+            calendar=self.calendar,
+        )
+        row = _select(rows, ctx)
+        for g in row.guards:
+            g.enforce(ctx)
+        if row.effect is not None:
+            row.effect(ctx)
+        dest = row.dest or case.state
+        _run_clocks(wf, ctx, case.state, dest)
+        return self._event(
+            ctx, case, trigger, case.state, dest, payload.model_dump() if payload is not None else EMPTY, key
+        )
+
+    def _event(
+        self,
+        ctx: Context,
+        case: Case,
+        trigger: str,
+        source: str,
+        dest: str,
+        data: Mapping[str, Any],
+        key: str | None,
+    ) -> Event:
+        decisions = tuple(ctx.decisions)
+        version = self.policies.version
+        if version and any(not d.version for d in decisions):
+            import attrs
+
+            decisions = tuple(d if d.version else attrs.evolve(d, version=version) for d in decisions)
+        return Event(
+            seq=case.version + 1,
+            case_id=case.id,
+            kind=case.kind,
+            trigger=trigger,
+            at=ctx.now,
+            actor=ctx.actor,
+            source=source,
+            dest=dest,
+            data=data,
+            decisions=decisions,
+            changes=ctx.changes,
+            flags_on=frozenset(ctx.flags_on),
+            flags_off=frozenset(ctx.flags_off),
+            deadlines=ctx.raw_deadline_changes(),
+            key=key,
+        )
+
+    def _commit(self, case: Case, event: Event, expected: int, key: str | None) -> Case:
+        try:
+            self.store.append(case, (event,), expected_version=expected, key=key)
+        except ConcurrencyConflict:
+            if key is not None:
+                replayed = self._idempotent(key, case.id if expected else None, event.trigger)
+                if replayed is not None:
+                    return replayed
+            raise
+        for sub in self._subscribers:
+            sub(event)
+        return case
+
+    def _idempotent(self, key: str, case_id: str | None, trigger: str) -> Case | None:
+        rec = self.store.lookup_key(key)
+        if rec is None:
+            return None
+        if rec.trigger != trigger or (case_id is not None and rec.case_id != case_id):
+            raise InvalidInput(
+                "key",
+                f"idempotency key {key!r} was used for {rec.trigger!r} on case "
+                f"{rec.case_id!r}, not for {trigger!r}" + (f" on {case_id!r}" if case_id else ""),
+            )
+        return replay(self.store.events(rec.case_id)[: rec.seq])
+
+    def _check_permission(self, actor: Actor, kind: str, trigger: str, case: Case | None) -> None:
+        decision = self.policies.permissions(PermissionRequest(actor, kind, trigger, case))
+        if not decision.result:
+            raise PermissionDenied(
+                actor.id,
+                actor.role.value,
+                f"{trigger} a {kind} case",
+                rule=decision.rule,
+                detail=decision.reason,
+            )
+
+    def _allowed(self, wf: Workflow, case: Case, actor: Actor, now: datetime) -> tuple[str, ...]:
+        out = []
+        for trigger in wf.transitions_from(case.state):
+            if not self.policies.permissions(PermissionRequest(actor, case.kind, trigger, case)).result:
+                continue
+            ctx = Context(
+                case=case,
+                actor=actor,
+                trigger=trigger,
+                data=None,
+                now=now,
+                policies=self.policies,
+                calendar=self.calendar,
+            )
+            try:
+                row = _select(wf.dispatch[(case.state, trigger)], ctx)
+            except RuleViolation:
+                continue
+            if all(g.needs_data or g(ctx) for g in row.guards):
+                out.append(trigger)
+        return tuple(out)
+
+
+def _check_actor(actor: object) -> None:
+    if not isinstance(actor, Actor):
+        raise InvalidInput("actor", f"expected an Actor, got {type(actor).__name__}")
+
+
+def _select(rows: Sequence[TransitionDef], ctx: Context) -> TransitionDef:
+    for row in rows:
+        if row.when is None or row.when(ctx):
+            return row
+    first = rows[0].when
+    assert first is not None
+    raise RuleViolation(first.rule, first.message)
+
+
+def _run_clocks(wf: Workflow, ctx: Context, source: str, dest: str) -> None:
+    """Generic deadline bookkeeping: final states end every clock; pausing states
+    stop them (SLA-3); leaving a pausing state restarts them, shifted by the pause."""
+    target = wf.state_by_name[dest]
+    if target.final:
+        ctx.clear_all_deadlines()
+        return
+    was_paused = wf.state_by_name[source].pauses_sla
+    if target.pauses_sla and not was_paused:
+        for d in ctx.deadlines.values():
+            if d.paused_since is None:
+                ctx.set_deadline(pause_deadline(d, ctx.now))
+    elif was_paused and not target.pauses_sla:
+        for d in ctx.deadlines.values():
+            if d.paused_since is not None:
+                ctx.set_deadline(resume_deadline(ctx, d, ctx.now))

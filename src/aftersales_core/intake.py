@@ -1,0 +1,144 @@
+"""Pydantic models for data entering the library (intake and trigger input).
+
+Domain objects (``Customer``, ``Product``) are attrs; these models validate what
+an ERP sends and convert it. Every model forbids unknown fields, so a typo is an
+:class:`~aftersales_core.errors.InvalidInput` naming the field, never a silent drop.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+import attrs
+import pydantic
+from pydantic import ConfigDict, Field
+
+from aftersales_core.model import Channel, Component, Customer, Product, ProductLine
+from aftersales_core.money import Money, to_decimal
+
+__all__ = [
+    "Amount",
+    "ComponentIn",
+    "CustomerIn",
+    "Input",
+    "IntakeBase",
+    "ProductIn",
+    "Text",
+]
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        return to_decimal(value)
+    except TypeError as exc:  # floats are refused (FIN-1)
+        raise ValueError(str(exc)) from None
+
+
+#: A money amount: Decimal/int/str accepted, floats refused, rounded half-up to the fen.
+Amount = Annotated[Decimal, pydantic.BeforeValidator(_amount), Field(ge=0)]
+#: Non-empty, stripped text.
+Text = Annotated[str, pydantic.StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class Input(pydantic.BaseModel):
+    """Base of every trigger's input: frozen, unknown fields refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _from_attrs(value: Any) -> Any:
+    if attrs.has(type(value)):
+        return attrs.asdict(value, recurse=True)
+    return value
+
+
+class CustomerIn(Input):
+    id: Text
+    name: str = ""
+    phone: str = ""
+    address: str = ""
+    city: str = ""
+    partner: str = ""
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _coerce(cls, v: Any) -> Any:
+        return _from_attrs(v)
+
+    def to_domain(self) -> Customer:
+        return Customer(self.id, self.name, self.phone, self.address, self.city, self.partner)
+
+
+class ComponentIn(Input):
+    name: Text
+    warranty_months: int | None = Field(default=None, ge=0, le=600)
+    serial: str = ""
+    value: Amount | None = None
+
+    def to_domain(self) -> Component:
+        return Component(
+            self.name,
+            self.warranty_months,
+            self.serial,
+            Money(self.value) if self.value is not None else None,
+        )
+
+
+def _component_value(v: Any) -> Any:
+    if isinstance(v, Money):
+        return v.amount
+    return v
+
+
+class ProductIn(Input):
+    model: Text
+    line: ProductLine
+    serial: str = ""
+    purchase_date: date | None = None
+    delivery_date: date | None = None
+    components: tuple[ComponentIn, ...] = ()
+    contract: str = ""
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _coerce(cls, v: Any) -> Any:
+        v = _from_attrs(v)
+        if isinstance(v, dict) and v.get("components"):
+            v = dict(v)
+            v["components"] = [
+                {**c, "value": _component_value(c.get("value"))} if isinstance(c, dict) else c
+                for c in (_from_attrs(c) for c in v["components"])
+            ]
+        return v
+
+    @pydantic.model_validator(mode="after")
+    def _dates(self) -> ProductIn:
+        if self.purchase_date and self.delivery_date and self.delivery_date < self.purchase_date:
+            raise ValueError("delivery_date is before purchase_date")
+        return self
+
+    def to_domain(self) -> Product:
+        return Product(
+            self.model,
+            self.line,
+            self.serial,
+            self.purchase_date,
+            self.delivery_date,
+            tuple(c.to_domain() for c in self.components),
+            self.contract,
+        )
+
+
+class IntakeBase(Input):
+    """Fields every case records at intake (G-3, G-4)."""
+
+    customer: CustomerIn
+    channel: Channel
+    product: ProductIn | None = None
+
+    def domain_parts(self) -> tuple[Customer, Product | None, dict[str, Any]]:
+        """Split into the customer, the product and the remaining intake fields."""
+        rest = self.model_dump(exclude={"customer", "product"})
+        return self.customer.to_domain(), self.product.to_domain() if self.product else None, rest

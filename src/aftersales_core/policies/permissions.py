@@ -1,0 +1,183 @@
+"""Who may do what (G-7).
+
+:class:`PermissionTable` holds :class:`Permit` rows; the first row that matches
+the case kind, trigger and (optionally) a case flag names the roles that may fire
+it. Triggers that no row names are open to every human role (agents record
+requests). ``amount_limits`` cap what a role may approve (RET-3 compensation,
+REP-13 valuable parts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Protocol
+
+import attrs
+
+from aftersales_core.events import Decision
+from aftersales_core.model import Actor, Role
+from aftersales_core.money import Money
+from aftersales_core.policies.base import decide
+
+if TYPE_CHECKING:
+    from aftersales_core.model import Case
+
+__all__ = [
+    "HUMAN_ROLES",
+    "SUPERVISORS",
+    "PermissionPolicy",
+    "PermissionRequest",
+    "PermissionTable",
+    "Permit",
+    "default_permissions",
+]
+
+HUMAN_ROLES: frozenset[Role] = frozenset(r for r in Role if r is not Role.SYSTEM)
+SUPERVISORS: frozenset[Role] = frozenset(
+    {Role.CS_SUPERVISOR, Role.TECH_SUPERVISOR, Role.SERVICE_SUPERVISOR, Role.MANAGER, Role.LEADERSHIP}
+)
+MANAGERS: frozenset[Role] = frozenset({Role.MANAGER, Role.LEADERSHIP})
+
+
+@attrs.frozen
+class PermissionRequest:
+    actor: Actor
+    kind: str
+    trigger: str
+    case: Case | None = None
+
+
+class PermissionPolicy(Protocol):
+    """Decides whether ``request.actor`` may fire ``request.trigger``; result is a bool."""
+
+    def __call__(self, request: PermissionRequest, /) -> Decision: ...
+
+    def limit_for(self, role: Role, what: str, /) -> Money | None:
+        """The largest amount ``role`` may approve for ``what`` (None: no limit)."""
+        ...
+
+
+def _roles(value: object) -> frozenset[Role]:
+    if isinstance(value, str):
+        return frozenset({Role(value)})
+    return frozenset(Role(v) for v in value)  # type: ignore[attr-defined]
+
+
+@attrs.frozen
+class Permit:
+    """Only ``roles`` may fire ``trigger`` on cases of ``kind`` (``"*"``: any kind),
+    when the case carries ``flag`` (if given)."""
+
+    trigger: str
+    roles: frozenset[Role] = attrs.field(converter=_roles)
+    kind: str = "*"
+    flag: str | None = None
+    rule: str = "G-7"
+
+    def matches(self, request: PermissionRequest) -> bool:
+        if self.trigger != request.trigger or self.kind not in ("*", request.kind):
+            return False
+        if self.flag is None:
+            return True
+        return request.case is not None and self.flag in request.case.flags
+
+
+def _limits(value: Mapping[str, Mapping[str, object]] | None) -> dict[str, dict[Role, Money]]:
+    out: dict[str, dict[Role, Money]] = {}
+    for what, per_role in (value or {}).items():
+        out[what] = {
+            Role(r): Money(v if isinstance(v, Decimal | int | str | Money) else str(v))
+            for r, v in per_role.items()
+        }
+    return out
+
+
+def _permits(value: Iterable[Permit]) -> tuple[Permit, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class PermissionTable:
+    """First matching :class:`Permit` decides; unnamed triggers are open to humans."""
+
+    permits: tuple[Permit, ...] = attrs.field(converter=_permits, default=())
+    amount_limits: Mapping[str, Mapping[Role, Money]] = attrs.field(factory=dict, converter=_limits)
+    system_triggers: frozenset[str] = attrs.field(default=frozenset({"breach"}), converter=frozenset)
+
+    def __call__(self, request: PermissionRequest, /) -> Decision:
+        role = request.actor.role
+        if role is Role.SYSTEM:
+            ok = request.trigger in self.system_triggers
+            return decide(
+                "permissions",
+                "G-7",
+                ok,
+                "the system fires only time-based triggers" if not ok else "system trigger",
+                source="system_triggers",
+            )
+        if request.trigger in self.system_triggers:
+            return decide(
+                "permissions",
+                "G-7",
+                False,
+                f"{request.trigger} is fired by the system only",
+                source="system_triggers",
+            )
+        for permit in self.permits:
+            if permit.matches(request):
+                ok = role in permit.roles
+                who = ", ".join(sorted(r.value for r in permit.roles))
+                return decide(
+                    "permissions", permit.rule, ok, f"{request.trigger} is reserved to: {who}", source=permit
+                )
+        return decide("permissions", "G-7", True, "open to every role", source="default")
+
+    def limit_for(self, role: Role, what: str, /) -> Money | None:
+        per_role = self.amount_limits.get(what)
+        if per_role is None:
+            return None
+        return per_role.get(role, Money(0))
+
+
+def default_permissions() -> PermissionTable:
+    """G-7 defaults: supervisors assess, assign, dispatch and review; managers
+    decide on special cases; compensation limits per role (CNY)."""
+    sup = SUPERVISORS
+    return PermissionTable(
+        permits=(
+            Permit("cancel", MANAGERS, kind="complaint", flag="special", rule="CPL-4"),
+            Permit("review", sup),
+            Permit("reroute", sup, kind="complaint"),
+            Permit("decide", sup, kind="complaint", rule="CPL-6"),
+            Permit("promote_special", sup | {Role.AGENT}, kind="complaint", rule="CPL-4"),
+            Permit(
+                "dispatch",
+                {Role.SERVICE_SUPERVISOR, Role.TECH_SUPERVISOR, Role.MANAGER},
+                kind="repair",
+                rule="REP-5",
+            ),
+            Permit("approve", sup, kind="return", rule="RET-2"),
+            Permit("reject", sup, kind="return", rule="RET-2"),
+            Permit("receive_goods", {Role.WAREHOUSE} | sup, kind="return", rule="RET-2"),
+            Permit("refund", {Role.FINANCE} | sup, kind="return", rule="RET-2"),
+        ),
+        amount_limits={
+            "compensation": {
+                "agent": "0",
+                "cs_supervisor": "2000",
+                "service_supervisor": "2000",
+                "tech_supervisor": "2000",
+                "manager": "20000",
+                "leadership": "1000000",
+            },
+            "part": {
+                "technician": "500",
+                "engineer": "500",
+                "service_supervisor": "5000",
+                "tech_supervisor": "5000",
+                "manager": "50000",
+                "leadership": "1000000",
+            },
+        },
+    )

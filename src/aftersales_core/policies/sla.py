@@ -1,0 +1,109 @@
+"""SLA targets: how many working days each stage of each case kind may take (SLA, CON, REP-4).
+
+:class:`SlaTable` maps ``"kind.stage"`` to a :class:`Target` (working days and the
+SPEC rule). A priority may tighten a target (``"complaint.resolution@urgent"``):
+special cases (专案, CPL-4) get less time. ``hours`` optionally restricts the
+working day to office hours; deadlines then fall due at the end of office hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+import attrs
+
+from aftersales_core.events import Decision
+from aftersales_core.policies.base import decide
+
+if TYPE_CHECKING:
+    from aftersales_core.calendar import WorkingHours
+    from aftersales_core.model import Case
+
+__all__ = ["SlaPolicy", "SlaRequest", "SlaTable", "Target", "default_sla"]
+
+
+@attrs.frozen
+class SlaRequest:
+    kind: str
+    stage: str
+    priority: str
+    case: Case | None = None
+
+
+class SlaPolicy(Protocol):
+    """Gives the target of a stage; the decision's ``result`` is the number of working days."""
+
+    @property
+    def hours(self) -> WorkingHours | None: ...
+
+    def __call__(self, request: SlaRequest, /) -> Decision: ...
+
+
+@attrs.frozen
+class Target:
+    workdays: int = attrs.field(validator=attrs.validators.ge(0))
+    rule: str = "SLA-2"
+
+
+def _targets(value: Mapping[str, Any]) -> dict[str, Target]:
+    return {
+        k: v if isinstance(v, Target) else Target(**v) if isinstance(v, Mapping) else Target(*v)
+        for k, v in value.items()
+    }
+
+
+@attrs.frozen
+class SlaTable:
+    """Targets by ``"kind.stage"`` (optionally ``"kind.stage@priority"``)."""
+
+    targets: Mapping[str, Target] = attrs.field(converter=_targets)
+    hours: WorkingHours | None = None
+
+    def __attrs_post_init__(self) -> None:
+        from aftersales_core.errors import PolicyConfigError
+
+        for key in self.targets:
+            base = key.split("@", 1)[0]
+            if base.count(".") != 1 or not all(base.split(".")):
+                raise PolicyConfigError(
+                    f"sla.targets[{key!r}]", "keys are 'kind.stage' or 'kind.stage@priority'"
+                )
+
+    def __call__(self, request: SlaRequest, /) -> Decision:
+        base = f"{request.kind}.{request.stage}"
+        target = self.targets.get(f"{base}@{request.priority}")
+        key = f"{base}@{request.priority}"
+        if target is None:
+            target = self.targets.get(base)
+            key = base
+        if target is None:
+            from aftersales_core.errors import PolicyConfigError
+
+            raise PolicyConfigError(f"sla.targets[{base!r}]", "no SLA target for this stage")
+        return decide(
+            "sla",
+            target.rule,
+            target.workdays,
+            f"{key}: {target.workdays} working day(s)",
+            source=f"SlaTable[{key!r}]",
+        )
+
+
+def default_sla() -> SlaTable:
+    """SPEC defaults."""
+    return SlaTable(
+        targets={
+            "consultation.response": Target(1, "CON-1"),
+            "consultation.answer": Target(2, "CON-2"),
+            "complaint.response": Target(1, "CPL-1"),
+            "complaint.resolution": Target(5, "CPL-1"),
+            "complaint.resolution@urgent": Target(2, "CPL-4"),
+            "repair.remote": Target(2, "REP-4"),
+            "repair.visit_same_city": Target(3, "REP-4"),
+            "repair.visit_other_city": Target(5, "REP-4"),
+            "repair.completion": Target(10, "REP-12"),
+            "return.review": Target(2, "RET-2"),
+            "return.refund": Target(3, "RET-2"),
+        }
+    )

@@ -1,0 +1,111 @@
+"""Desk contract: atomicity, idempotency, concurrency, errors (DESIGN §2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from aftersales_core import (
+    Actor,
+    CaseNotFound,
+    ConcurrencyConflict,
+    Desk,
+    Event,
+    InvalidInput,
+    InvalidTrigger,
+    Role,
+)
+
+INTAKE = {"customer": {"id": "C1"}, "channel": "online", "question": "Price of spare belts?"}
+
+
+def test_idempotent_fire_returns_first_result_and_records_nothing(desk: Desk, agent: Actor) -> None:
+    case = desk.open("consultation", actor=agent, **INTAKE)
+    first = desk.fire(case.id, "answer", actor=agent, answer="¥35", key="erp-msg-1")
+    again = desk.fire(case.id, "answer", actor=agent, answer="¥35", key="erp-msg-1")
+    assert again == first
+    assert len(desk.history(case.id)) == 2
+    desk.fire(case.id, "close", actor=agent, satisfaction=5)
+    # still the first result, even after the case moved on
+    assert desk.fire(case.id, "answer", actor=agent, answer="¥35", key="erp-msg-1") == first
+
+
+def test_idempotent_open(desk: Desk, agent: Actor) -> None:
+    a = desk.open("consultation", actor=agent, key="mail-77", **INTAKE)
+    b = desk.open("consultation", actor=agent, key="mail-77", **INTAKE)
+    assert a == b
+    assert len(list(desk.store.case_ids())) == 1
+
+
+def test_key_reused_for_another_trigger_is_refused(desk: Desk, agent: Actor) -> None:
+    case = desk.open("consultation", actor=agent, key="k1", **INTAKE)
+    with pytest.raises(InvalidInput) as err:
+        desk.fire(case.id, "answer", actor=agent, answer="x", key="k1")
+    assert err.value.field == "key"
+
+
+def test_stale_expected_version(desk: Desk, agent: Actor) -> None:
+    case = desk.open("consultation", actor=agent, **INTAKE)
+    desk.fire(case.id, "refer", actor=agent, to="eng")
+    with pytest.raises(ConcurrencyConflict) as err:
+        desk.fire(case.id, "answer", actor=agent, answer="x", expected_version=case.version)
+    assert err.value.actual == 2
+
+
+def test_unknown_case_kind_field_and_trigger(desk: Desk, agent: Actor) -> None:
+    with pytest.raises(CaseNotFound, match="nope"):
+        desk.fire("nope", "answer", actor=agent, answer="x")
+    with pytest.raises(InvalidInput) as err:
+        desk.open("warranty-claim", actor=agent, **INTAKE)
+    assert err.value.field == "kind"
+    case = desk.open("consultation", actor=agent, **INTAKE)
+    with pytest.raises(InvalidInput) as err:
+        desk.fire(case.id, "answer", actor=agent, answr="typo")
+    assert err.value.field in {"answer", "answr"}
+    with pytest.raises(InvalidTrigger, match="allowed: answer, refer"):
+        desk.fire(case.id, "launch", actor=agent)
+    with pytest.raises(InvalidInput) as err:
+        desk.fire(case.id, "answer", actor="agent-1", answer="x")  # type: ignore[arg-type]
+    assert err.value.field == "actor"
+    assert desk.get(case.id).version == 1
+
+
+def test_missing_customer_names_the_field(desk: Desk, agent: Actor) -> None:
+    with pytest.raises(InvalidInput) as err:
+        desk.open("consultation", actor=agent, channel="phone", question="q")
+    assert err.value.field == "customer"
+
+
+def test_subscribers_hear_after_store(desk: Desk, agent: Actor) -> None:
+    seen: list[tuple[str, int]] = []
+
+    def on_event(event: Event) -> None:
+        # the event is already stored when the subscriber hears of it
+        assert desk.get(event.case_id).version == event.seq
+        seen.append((event.trigger, event.seq))
+
+    desk.subscribe(on_event)
+    case = desk.open("consultation", actor=agent, **INTAKE)
+    desk.fire(case.id, "answer", actor=agent, answer="x")
+    assert seen == [("open", 1), ("answer", 2)]
+
+
+def test_system_actor_cannot_answer(desk: Desk, agent: Actor) -> None:
+    from aftersales_core import PermissionDenied
+
+    case = desk.open("consultation", actor=agent, **INTAKE)
+    with pytest.raises(PermissionDenied):
+        desk.fire(case.id, "answer", actor=Actor.system(), answer="x")
+    assert "breach" not in desk.allowed(case.id, actor=agent)
+
+
+def test_tick_records_a_breach_once(desk: Desk, agent: Actor, clock: object) -> None:
+    from datetime import timedelta
+
+    case = desk.open("consultation", actor=agent, **INTAKE)
+    later = case.deadlines["response"].due + timedelta(minutes=1)
+    assert [i.case_id for i in desk.due(later)] == [case.id]
+    events = desk.tick(later)
+    assert [(e.trigger, e.data["deadline"]) for e in events] == [("breach", "response")]
+    assert desk.tick(later) == []
+    assert "breached" in desk.get(case.id).flags
+    assert events[0].actor.role == Role.SYSTEM
