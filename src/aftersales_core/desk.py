@@ -121,6 +121,11 @@ class Desk:
     # ------------------------------------------------------------------ commands
     def open(self, kind: str, /, *, actor: Actor, key: str | None = None, **intake: Any) -> Case:
         """Open a case of ``kind`` from intake data; returns the new snapshot."""
+        return self._open(kind, actor, key, intake, None)
+
+    def _open(
+        self, kind: str, actor: Actor, key: str | None, intake: Mapping[str, Any], case_id: str | None
+    ) -> Case:
         _check_actor(actor)
         if key is not None:
             replayed = self._idempotent(key, None, "open")
@@ -135,7 +140,7 @@ class Desk:
         self._check_permission(actor, kind, "open", None)
         model = validate_input(wf.intake, intake)
         customer, product, rest = model.domain_parts()  # type: ignore[attr-defined]
-        case_id = self.store.new_id(wf.id_prefix)
+        case_id = case_id or self.store.new_id(wf.id_prefix)
         now = self.clock.now()
         proto = Case(
             id=case_id,
@@ -193,7 +198,10 @@ class Desk:
             raise ConcurrencyConflict(case_id, expected_version, case.version)
         event = self._handle(case, trigger, actor, data, key)
         new = apply_event(case, event)
-        return self._commit(new, event, case.version, key)
+        committed = self._commit(new, event, case.version, key)
+        for i, (kind, child_id, intake) in enumerate(event.spawns):
+            self._open(kind, actor, f"{case.id}#{event.seq}/{i}", intake, child_id)
+        return committed
 
     def tick(self, now: datetime | None = None) -> list[Event]:
         """Record each newly breached deadline once and apply the reaction to it
@@ -255,6 +263,7 @@ class Desk:
             policies=self.policies,
             calendar=self.calendar,
         )
+        ctx._spawn_hook = lambda kind, intake: self._prepare_spawn(actor, kind, intake)
         row = _select(rows, ctx)
         for g in row.guards:
             g.enforce(ctx)
@@ -265,6 +274,15 @@ class Desk:
         return self._event(
             ctx, case, trigger, case.state, dest, payload.model_dump() if payload is not None else EMPTY, key
         )
+
+    def _prepare_spawn(self, actor: Actor, kind: str, intake: dict[str, Any]) -> str:
+        try:
+            wf = self.workflow(kind)
+        except KeyError:
+            raise InvalidInput("kind", f"unknown case kind {kind!r}") from None
+        self._check_permission(actor, kind, "open", None)
+        validate_input(wf.intake, intake, prefix=f"linked {kind}")
+        return self.store.new_id(wf.id_prefix)
 
     def _event(
         self,
@@ -298,6 +316,7 @@ class Desk:
             flags_off=frozenset(ctx.flags_off),
             deadlines=ctx.raw_deadline_changes(),
             key=key,
+            spawns=tuple(ctx.spawns),
         )
 
     def _commit(self, case: Case, event: Event, expected: int, key: str | None) -> Case:

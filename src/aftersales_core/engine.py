@@ -150,6 +150,7 @@ class Context:
 
     __slots__ = (
         "_deadlines",
+        "_spawn_hook",
         "actor",
         "calendar",
         "case",
@@ -161,6 +162,7 @@ class Context:
         "kind",
         "now",
         "policies",
+        "spawns",
         "state",
         "trigger",
     )
@@ -190,6 +192,8 @@ class Context:
         self.flags_on: set[str] = set()
         self.flags_off: set[str] = set()
         self._deadlines: dict[str, Deadline | None] = {}
+        self.spawns: list[tuple[str, str, dict[str, Any]]] = []
+        self._spawn_hook: Callable[[str, dict[str, Any]], str] | None = None
 
     # reading ----------------------------------------------------------------------
     def fact(self, name: str, default: Any = None) -> Any:
@@ -257,6 +261,18 @@ class Context:
         self.record(decision)
         self.set_deadline(deadline)
         return deadline
+
+    def spawn(self, kind: str, intake: Mapping[str, Any]) -> str:
+        """Open a linked case of ``kind`` once this trigger is stored (e.g. a return
+        sent to repair, RET-2). The intake is validated now, so a bad one refuses the
+        trigger; the new case's id is returned and can be recorded as a fact. Its
+        ``origin`` is this case's id."""
+        if self._spawn_hook is None:
+            raise RuntimeError("this context cannot open linked cases")
+        data = {**intake, "origin": self.case.id}
+        case_id = self._spawn_hook(kind, data)
+        self.spawns.append((kind, case_id, data))
+        return case_id
 
     def raw_deadline_changes(self) -> dict[str, Deadline | None]:
         return self._deadlines

@@ -74,6 +74,8 @@ class Event:
     flags_off: frozenset[str] = frozenset()
     deadlines: FrozenDict[str, Deadline | None] = attrs.field(default=EMPTY, converter=_freeze_map)
     key: str | None = None
+    #: linked cases this event opens once stored: (kind, case id, intake); see ``Context.spawn``
+    spawns: tuple[tuple[str, str, Any], ...] = attrs.field(default=(), converter=_freeze_any)
 
     @property
     def rules(self) -> tuple[str, ...]:

@@ -137,6 +137,7 @@ class IntakeBase(Input):
     customer: CustomerIn
     channel: Channel
     product: ProductIn | None = None
+    origin: str = ""  # the case this one was opened from (linked cases)
 
     def domain_parts(self) -> tuple[Customer, Product | None, dict[str, Any]]:
         """Split into the customer, the product and the remaining intake fields."""
