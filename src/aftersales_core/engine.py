@@ -139,6 +139,8 @@ class TransitionDef:
     when: Guard | None = None
     input: type[pydantic.BaseModel] | None = None
     effect: Effect | None = attrs.field(default=None, repr=lambda e: getattr(e, "__name__", repr(e)))
+    #: a valid input for this row (documentation, and the model-based coverage of the testing kit)
+    example: Mapping[str, Any] | None = attrs.field(default=None, eq=False, repr=False)
 
 
 # --------------------------------------------------------------------------- context
@@ -320,6 +322,7 @@ class Workflow:
         intake: type[pydantic.BaseModel],
         on_open: Effect | None = None,
         id_prefix: str = "",
+        example: Mapping[str, Any] | None = None,
     ) -> None:
         self.kind = kind
         self.zh = zh
@@ -329,6 +332,8 @@ class Workflow:
         self.initial = self.states[0].name if self.states else ""
         self.intake = intake
         self.on_open = on_open
+        #: a valid intake (documentation, and the testing kit's coverage search)
+        self.example: Mapping[str, Any] = example or {}
         self.id_prefix = id_prefix or kind[:3].upper()
         self.transitions: tuple[TransitionDef, ...] = tuple(self._expand(transitions))
         self.triggers: tuple[str, ...] = tuple(dict.fromkeys(t.trigger for t in self.transitions))
@@ -360,6 +365,8 @@ class Workflow:
             raise self._fail("declares a state twice")
         known = set(names)
         for t in self.transitions:
+            if t.input is not None and t.example is not None:
+                validate_input(t.input, t.example, prefix=f"{self.kind}.{t.trigger}.example")
             for s in (*t.source, t.dest):
                 if s is not None and s not in known:
                     raise self._fail(f"transition {t.trigger!r} names unknown state {s!r}")

@@ -53,5 +53,6 @@ def breach_row(effect: Effect = record_breach) -> TransitionDef:
         "deadline breached",
         guards=(deadline_running,),
         input=BreachIn,
+        example={"deadline": "response"},
         effect=effect,
     )

@@ -100,6 +100,7 @@ TRANSITIONS = (
         "转交",
         "refer to a specialist",
         input=ReferIn,
+        example={"to": "zhao.gang", "contact": "email"},
         effect=record_referral,
     ),
     TransitionDef(
@@ -110,6 +111,7 @@ TRANSITIONS = (
         "答复",
         "answer",
         input=AnswerIn,
+        example={"answer": "Menu > Sensors > Calibrate.", "faq_candidate": True},
         effect=record_answer,
     ),
     TransitionDef(
@@ -120,10 +122,19 @@ TRANSITIONS = (
         "关闭(客户反馈)",
         "close with customer feedback",
         input=FeedbackIn,
+        example={"satisfaction": 5, "comment": "thanks"},
         effect=record_feedback,
     ),
     TransitionDef(
-        "review", "closed", "reviewed", "G-1", "复盘", "review", input=ReviewIn, effect=record_review
+        "review",
+        "closed",
+        "reviewed",
+        "G-1",
+        "复盘",
+        "review",
+        input=ReviewIn,
+        example={"notes": "FAQ entry drafted", "faq": True},
+        effect=record_review,
     ),
     breach_row(),
 )
@@ -137,4 +148,9 @@ WORKFLOW = Workflow(
     intake=ConsultationIntake,
     on_open=on_open,
     id_prefix="CON",
+    example={
+        "customer": {"id": "CUST-001", "name": "华纺织造", "phone": "0575-8888-0001"},
+        "channel": "phone",
+        "question": "How do I recalibrate the yarn tension sensor?",
+    },
 )
