@@ -1,6 +1,6 @@
 """The facade an ERP calls: ``open``, ``fire``, ``allowed``, ``history``, ``due``, ``tick``.
 
->>> from datetime import datetime
+>>> from datetime import date, datetime
 >>> from aftersales_core import Desk, Actor, Role, FixedClock, CHINA_TZ
 >>> desk = Desk(clock=FixedClock(datetime(2026, 2, 13, 10, 0, tzinfo=CHINA_TZ)))
 >>> agent = Actor("a1", Role.AGENT)
@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pydantic
@@ -222,6 +222,14 @@ class Desk:
                 continue  # another worker handled this case meanwhile; the next tick sees it
             recorded.append(event)
         return recorded
+
+    def check_calendar(self, today: date | None = None) -> None:
+        """Raise ``CalendarNotCovered`` if the calendar does not cover today or, in
+        December, next year (so deployments notice before January). For a host's
+        health check or a daily job."""
+        from aftersales_core.calendar import check_coverage
+
+        check_coverage(self.calendar, today or self.clock.now().date())
 
     def subscribe(self, subscriber: Subscriber) -> Subscriber:
         """Tell ``subscriber`` about every event after it is stored."""

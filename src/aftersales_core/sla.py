@@ -1,11 +1,21 @@
-"""Deadline computation: SLA policy + calendar -> a recorded :class:`Deadline` (SLA-1..3)."""
+"""Deadlines: SLA policy + calendar -> a recorded :class:`~aftersales_core.model.Deadline` (SLA-1..3).
+
+A deadline is computed once, when the event that starts it is handled, and stored
+in that event with the calendar's name and whether any day it relied on was
+provisional. A later calendar or policy change never moves it. While a case waits
+for the customer (a state with ``pauses_sla``) its deadlines stand still; on
+resume they move by exactly the working time spent paused (SLA-3).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import attrs
+
 from aftersales_core.calendar import (
+    BusinessCalendar,
     add_workdays,
     add_working_seconds,
     end_of_workday,
@@ -13,54 +23,61 @@ from aftersales_core.calendar import (
 )
 from aftersales_core.events import Decision
 from aftersales_core.model import Deadline
-from aftersales_core.policies.sla import SlaRequest
+from aftersales_core.policies.sla import SlaPolicy, SlaRequest
 
 if TYPE_CHECKING:
     from aftersales_core.engine import Context
 
-__all__ = ["compute_deadline", "pause_deadline", "resume_deadline"]
+__all__ = ["compute_deadline", "deadline_for", "pause_deadline", "resume_deadline"]
 
 
-def compute_deadline(ctx: Context, name: str, stage: str, start: datetime) -> tuple[Deadline, Decision]:
-    """Ask the SLA policy for ``stage`` and count its working days from ``start``."""
-    policies = ctx.policies
-    decision = policies.sla(SlaRequest(ctx.kind, stage, str(ctx.fact("priority", "normal")), ctx.case))
-    if policies.version and not decision.version:
-        from attrs import evolve
+def deadline_for(
+    sla: SlaPolicy, calendar: BusinessCalendar, request: SlaRequest, name: str, start: datetime
+) -> tuple[Deadline, Decision]:
+    """The deadline ``name`` for ``request``'s stage, counted in working days from ``start``.
 
-        decision = evolve(decision, version=policies.version)
+    The due instant is the end of the working day (``sla.hours.end``, or 23:59:59)
+    that lies the target's number of working days after ``start``'s date.
+    """
+    if start.tzinfo is None:
+        raise ValueError("deadlines need a timezone-aware start")
+    decision = sla(request)
     workdays = int(decision.result)
-    cal = ctx.calendar
     day = start.date()
-    due_day = add_workdays(cal, day, workdays)
-    due = end_of_workday(due_day, policies.sla.hours, start.tzinfo or ctx.now.tzinfo)  # type: ignore[arg-type]
-    provisional = cal.is_provisional(day) or cal.is_provisional(due_day)
+    due_day = add_workdays(calendar, day, workdays)
+    due = end_of_workday(due_day, sla.hours, start.tzinfo)
+    provisional = calendar.is_provisional(day) or calendar.is_provisional(due_day)
     deadline = Deadline(
         name=name,
         due=due,
         rule=decision.rule,
         started=start,
         workdays=workdays,
-        calendar=cal.name,
+        calendar=calendar.name,
         provisional=provisional,
     )
     return deadline, decision
 
 
-def pause_deadline(deadline: Deadline, now: datetime) -> Deadline:
-    from attrs import evolve
+def compute_deadline(ctx: Context, name: str, stage: str, start: datetime) -> tuple[Deadline, Decision]:
+    """:func:`deadline_for` with the context's policies, calendar and case priority."""
+    request = SlaRequest(ctx.kind, stage, str(ctx.fact("priority", "normal")), ctx.case)
+    return deadline_for(ctx.policies.sla, ctx.calendar, request, name, start)
 
-    return deadline if deadline.paused_since is not None else evolve(deadline, paused_since=now)
+
+def pause_deadline(deadline: Deadline, now: datetime) -> Deadline:
+    """Stop the deadline's clock (idempotent)."""
+    return deadline if deadline.paused_since is not None else attrs.evolve(deadline, paused_since=now)
 
 
 def resume_deadline(ctx: Context, deadline: Deadline, now: datetime) -> Deadline:
-    """Move ``due`` by exactly the working time spent paused (SLA-3)."""
-    from attrs import evolve
+    """Restart the clock, moving ``due`` by exactly the working time spent paused."""
+    return resume(ctx.calendar, ctx.policies.sla, deadline, now)
 
+
+def resume(calendar: BusinessCalendar, sla: SlaPolicy, deadline: Deadline, now: datetime) -> Deadline:
     if deadline.paused_since is None:
         return deadline
-    hours = ctx.policies.sla.hours
-    paused = working_seconds_between(ctx.calendar, deadline.paused_since, now, hours)
-    return evolve(
-        deadline, due=add_working_seconds(ctx.calendar, deadline.due, paused, hours), paused_since=None
-    )
+    paused = working_seconds_between(calendar, deadline.paused_since, now, sla.hours)
+    due = add_working_seconds(calendar, deadline.due, paused, sla.hours)
+    return attrs.evolve(deadline, due=due, paused_since=None)
