@@ -9,7 +9,11 @@ so a stored ``Case`` can never be changed behind the store's back.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any, NoReturn, TypeVar
+
+import pydantic
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -61,14 +65,65 @@ class FrozenDict(dict[K, V]):
 EMPTY: FrozenDict[Any, Any] = FrozenDict()
 
 
+_IMMUTABLE, _DICT, _SEQ, _SET, _FROZEN, _MODEL = 0, 1, 2, 3, 4, 5
+_KINDS: dict[type, int] = {
+    str: _IMMUTABLE,
+    int: _IMMUTABLE,
+    bool: _IMMUTABLE,
+    float: _IMMUTABLE,
+    type(None): _IMMUTABLE,
+    bytes: _IMMUTABLE,
+    Decimal: _IMMUTABLE,
+    date: _IMMUTABLE,
+    datetime: _IMMUTABLE,
+    time: _IMMUTABLE,
+    timedelta: _IMMUTABLE,
+    dict: _DICT,
+    list: _SEQ,
+    tuple: _SEQ,
+    set: _SET,
+    frozenset: _SET,
+}
+
+
+def _kind(tp: type) -> int:
+    """How ``freeze`` treats values of type ``tp`` (classified once per type)."""
+    kind = _KINDS.get(tp)
+    if kind is None:
+        if issubclass(tp, FrozenDict):
+            kind = _FROZEN
+        elif issubclass(tp, dict):
+            kind = _DICT
+        elif issubclass(tp, list | tuple):
+            kind = _SEQ
+        elif issubclass(tp, set | frozenset):
+            kind = _SET
+        elif issubclass(tp, pydantic.BaseModel):
+            kind = _MODEL
+        else:
+            # enums, Money, attrs value objects and other values are kept as they are
+            kind = _IMMUTABLE
+        _KINDS[tp] = kind
+    return kind
+
+
 def freeze(value: Any) -> Any:
     """Recursively turn dicts into FrozenDicts and lists/sets into tuples."""
-    if isinstance(value, FrozenDict):
+    kind = _KINDS.get(type(value)) if type(value) is not FrozenDict else _FROZEN
+    if kind is None:
+        kind = _kind(type(value))
+    if kind in (_IMMUTABLE, _FROZEN):
         return value
-    if isinstance(value, dict):
-        return FrozenDict({k: freeze(v) for k, v in value.items()})
-    if isinstance(value, list | tuple):
-        return tuple(freeze(v) for v in value)
-    if isinstance(value, set | frozenset):
-        return tuple(sorted(freeze(v) for v in value))
-    return value
+    if kind == _DICT:
+        for v in value.values():
+            if _KINDS.get(type(v)) != _IMMUTABLE:
+                return FrozenDict({k: freeze(v) for k, v in value.items()})
+        return FrozenDict(value)
+    if kind == _SEQ:
+        for v in value:
+            if _KINDS.get(type(v)) != _IMMUTABLE:
+                return tuple(freeze(v) for v in value)
+        return value if type(value) is tuple else tuple(value)
+    if kind == _MODEL:  # validated input: its fields, frozen (what model_dump() would give)
+        return freeze(dict(value.__dict__))
+    return tuple(sorted(freeze(v) for v in value))

@@ -21,7 +21,7 @@ from typing import Any
 
 import pydantic
 
-from aftersales_core._frozen import EMPTY
+from aftersales_core._frozen import EMPTY, freeze
 from aftersales_core.calendar import BusinessCalendar
 from aftersales_core.clock import Clock, SystemClock
 from aftersales_core.engine import Context, TransitionDef, Workflow, apply_event, replay, validate_input
@@ -32,7 +32,7 @@ from aftersales_core.errors import (
     PermissionDenied,
     RuleViolation,
 )
-from aftersales_core.events import Event
+from aftersales_core.events import Decision, Event
 from aftersales_core.model import Actor, Case
 from aftersales_core.policies import PermissionRequest, PolicySet
 from aftersales_core.sla import pause_deadline, resume_deadline
@@ -44,6 +44,7 @@ __all__ = ["Desk", "Subscriber"]
 Subscriber = Callable[[Event], None]
 
 _SYSTEM = Actor.system()
+_NOFLAGS: frozenset[str] = frozenset()
 
 
 class Desk:
@@ -279,9 +280,7 @@ class Desk:
             row.effect(ctx)
         dest = row.dest or case.state
         _run_clocks(wf, ctx, case.state, dest)
-        return self._event(
-            ctx, case, trigger, case.state, dest, payload.model_dump() if payload is not None else EMPTY, key
-        )
+        return self._event(ctx, case, trigger, case.state, dest, payload, key)
 
     def _prepare_spawn(self, actor: Actor, kind: str, intake: dict[str, Any]) -> str:
         try:
@@ -299,15 +298,18 @@ class Desk:
         trigger: str,
         source: str,
         dest: str,
-        data: Mapping[str, Any],
+        data: Any,
         key: str | None,
     ) -> Event:
-        decisions = tuple(ctx.decisions)
-        version = self.policies.version
-        if version and any(not d.version for d in decisions):
-            import attrs
-
-            decisions = tuple(d if d.version else attrs.evolve(d, version=version) for d in decisions)
+        decisions: tuple[Decision, ...] = ()
+        if ctx.decisions:
+            version = self.policies.version
+            decisions = tuple(
+                d
+                if d.version or not version
+                else Decision(d.policy, d.rule, d.result, d.reason, version, d.source)
+                for d in ctx.decisions
+            )
         return Event(
             seq=case.version + 1,
             case_id=case.id,
@@ -317,14 +319,14 @@ class Desk:
             actor=ctx.actor,
             source=source,
             dest=dest,
-            data=data,
+            data=freeze(data) if data is not None else EMPTY,
             decisions=decisions,
-            changes=ctx.changes,
-            flags_on=frozenset(ctx.flags_on),
-            flags_off=frozenset(ctx.flags_off),
-            deadlines=ctx.raw_deadline_changes(),
+            changes=freeze(ctx.changes) if ctx.changes else EMPTY,
+            flags_on=frozenset(ctx.flags_on) if ctx.flags_on else _NOFLAGS,
+            flags_off=frozenset(ctx.flags_off) if ctx.flags_off else _NOFLAGS,
+            deadlines=freeze(ctx.raw_deadline_changes()) if ctx.raw_deadline_changes() else EMPTY,
             key=key,
-            spawns=tuple(ctx.spawns),
+            spawns=freeze(ctx.spawns) if ctx.spawns else (),
         )
 
     def _commit(self, case: Case, event: Event, expected: int, key: str | None) -> Case:

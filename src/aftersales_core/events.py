@@ -24,13 +24,13 @@ __all__ = ["Decision", "Event"]
 
 
 def _freeze_any(value: Any) -> Any:
-    return freeze(value)
+    return value if value.__class__ is FrozenDict else freeze(value)
 
 
 def _freeze_map(value: Mapping[str, Any] | None) -> FrozenDict[str, Any]:
-    if not value:
-        return EMPTY
-    return value if isinstance(value, FrozenDict) else freeze(dict(value))
+    if value.__class__ is FrozenDict:  # the engine's hot path: already frozen
+        return value
+    return freeze(dict(value)) if value else EMPTY
 
 
 @attrs.frozen

@@ -228,9 +228,9 @@ class Deadline:
 
 
 def _freeze_map(value: Mapping[str, Any] | None) -> FrozenDict[str, Any]:
-    if not value:
-        return EMPTY
-    return value if isinstance(value, FrozenDict) else freeze(dict(value))
+    if value.__class__ is FrozenDict:  # the engine's hot path: already frozen
+        return value
+    return freeze(dict(value)) if value else EMPTY
 
 
 @attrs.frozen(eq=True)

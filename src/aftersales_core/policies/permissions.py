@@ -104,9 +104,29 @@ class PermissionTable:
     permits: tuple[Permit, ...] = attrs.field(converter=_permits, default=())
     amount_limits: Mapping[str, Mapping[Role, Money]] = attrs.field(factory=dict, converter=_limits)
     system_triggers: frozenset[str] = attrs.field(default=frozenset({"breach"}), converter=frozenset)
+    # (kind, trigger) -> the rows that may apply, and prebuilt decisions: the table is
+    # immutable, so both are computed once (this check runs on every fire).
+    _rows: dict[tuple[str, str], tuple[tuple[int, Permit], ...]] = attrs.field(
+        init=False, factory=dict, eq=False, repr=False
+    )
+    _decisions: dict[tuple[int, bool], Decision] = attrs.field(init=False, factory=dict, eq=False, repr=False)
 
     def __call__(self, request: PermissionRequest, /) -> Decision:
         role = request.actor.role
+        if role is not Role.SYSTEM and request.trigger not in self.system_triggers:
+            key = (request.kind, request.trigger)
+            rows = self._rows.get(key)
+            if rows is None:
+                kind, trigger = key
+                rows = self._rows[key] = tuple(
+                    (i, p)
+                    for i, p in enumerate(self.permits)
+                    if p.trigger == trigger and p.kind in ("*", kind)
+                )
+            for i, permit in rows:
+                if permit.flag is None or (request.case is not None and permit.flag in request.case.flags):
+                    return self._decision(i, role in permit.roles)
+            return self._decision(-1, True)
         if role is Role.SYSTEM:
             ok = request.trigger in self.system_triggers
             return decide(
@@ -116,22 +136,26 @@ class PermissionTable:
                 "the system fires only time-based triggers" if not ok else "system trigger",
                 source="system_triggers",
             )
-        if request.trigger in self.system_triggers:
-            return decide(
-                "permissions",
-                "G-7",
-                False,
-                f"{request.trigger} is fired by the system only",
-                source="system_triggers",
-            )
-        for permit in self.permits:
-            if permit.matches(request):
-                ok = role in permit.roles
+        return decide(
+            "permissions",
+            "G-7",
+            False,
+            f"{request.trigger} is fired by the system only",
+            source="system_triggers",
+        )
+
+    def _decision(self, index: int, ok: bool) -> Decision:
+        found = self._decisions.get((index, ok))
+        if found is None:
+            if index < 0:
+                found = decide("permissions", "G-7", True, "open to every role", source="default")
+            else:
+                permit = self.permits[index]
                 who = ", ".join(sorted(r.value for r in permit.roles))
-                return decide(
-                    "permissions", permit.rule, ok, f"{request.trigger} is reserved to: {who}", source=permit
-                )
-        return decide("permissions", "G-7", True, "open to every role", source="default")
+                reason = f"{permit.trigger} is reserved to: {who}"
+                found = decide("permissions", permit.rule, ok, reason, source=permit)
+            self._decisions[(index, ok)] = found
+        return found
 
     def limit_for(self, role: Role, what: str, /) -> Money | None:
         per_role = self.amount_limits.get(what)

@@ -59,6 +59,8 @@ class SlaTable:
 
     targets: Mapping[str, Target] = attrs.field(converter=_targets)
     hours: WorkingHours | None = None
+    # decisions per (kind, stage, priority): the table is immutable, so each is built once
+    _cache: dict[tuple[str, str, str], Decision] = attrs.field(init=False, factory=dict, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         from aftersales_core.errors import PolicyConfigError
@@ -71,6 +73,13 @@ class SlaTable:
                 )
 
     def __call__(self, request: SlaRequest, /) -> Decision:
+        ckey = (request.kind, request.stage, request.priority)
+        cached = self._cache.get(ckey)
+        if cached is None:
+            cached = self._cache[ckey] = self._decide(request)
+        return cached
+
+    def _decide(self, request: SlaRequest) -> Decision:
         base = f"{request.kind}.{request.stage}"
         target = self.targets.get(f"{base}@{request.priority}")
         key = f"{base}@{request.priority}"
