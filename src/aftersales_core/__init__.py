@@ -6,9 +6,9 @@ Everyday names live here; extension points in ``aftersales_core.policies``,
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from aftersales_core.clock import CHINA_TZ, Clock, FixedClock, SystemClock
-from aftersales_core.desk import Desk
-from aftersales_core.engine import replay
 from aftersales_core.errors import (
     AfterSalesError,
     CalendarNotCovered,
@@ -36,6 +36,30 @@ from aftersales_core.model import (
     Role,
 )
 from aftersales_core.money import Money
+
+if TYPE_CHECKING:
+    from aftersales_core.desk import Desk
+    from aftersales_core.engine import replay
+
+# The desk and the engine bring pydantic's model machinery with them: they load on
+# first use (PEP 562), so that importing the package for its value types is cheap.
+_LAZY = {"Desk": "aftersales_core.desk", "replay": "aftersales_core.engine"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'aftersales_core' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __version__ = "0.1.0"
 

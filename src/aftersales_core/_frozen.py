@@ -13,8 +13,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, NoReturn, TypeVar
 
-import pydantic
-
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -98,7 +96,7 @@ def _kind(tp: type) -> int:
             kind = _SEQ
         elif issubclass(tp, set | frozenset):
             kind = _SET
-        elif issubclass(tp, pydantic.BaseModel):
+        elif hasattr(tp, "__pydantic_fields__"):  # a pydantic model (no import needed to know)
             kind = _MODEL
         else:
             # enums, Money, attrs value objects and other values are kept as they are

@@ -15,9 +15,16 @@ from aftersales_core.store import DueItem, KeyRecord
 __all__ = ["MemoryStore"]
 
 
-def deadline_entries(case: Case) -> list[tuple[datetime, str, str]]:
-    """Index entries (due, case id, deadline name) for a case's running deadlines."""
-    return [(d.due, case.id, d.name) for d in case.deadlines.values() if d.paused_since is None]
+Entry = tuple[datetime, str, str, DueItem]
+
+
+def deadline_entries(case: Case) -> list[Entry]:
+    """Index entries (due, case id, deadline name, item) for a case's running deadlines."""
+    return [
+        (d.due, case.id, d.name, DueItem(case.id, case.kind, case.state, d))
+        for d in case.deadlines.values()
+        if d.paused_since is None
+    ]
 
 
 class MemoryStore:
@@ -28,8 +35,8 @@ class MemoryStore:
         self._events: dict[str, list[Event]] = {}
         self._keys: dict[str, KeyRecord] = {}
         self._counter = itertools.count(1)
-        self._index: list[tuple[datetime, str, str]] = []
-        self._indexed: dict[str, list[tuple[datetime, str, str]]] = {}
+        self._index: list[Entry] = []
+        self._indexed: dict[str, list[Entry]] = {}
 
     def new_id(self, prefix: str, /) -> str:
         while True:
@@ -70,13 +77,19 @@ class MemoryStore:
 
     def _reindex(self, case: Case) -> None:
         old = self._indexed.get(case.id)
+        if old is None and not case.deadlines:
+            return
         new = deadline_entries(case)
-        if old == new:
+        if (
+            old is not None
+            and len(old) == len(new)
+            and all(a[:3] == b[:3] and a[3].state == b[3].state for a, b in zip(old, new, strict=True))
+        ):
             return
         index = self._index
         for entry in old or ():
-            i = bisect.bisect_left(index, entry)
-            if i < len(index) and index[i] == entry:
+            i = bisect.bisect_left(index, entry[:3])  # a 3-tuple sorts just before its entry
+            if i < len(index) and index[i][:3] == entry[:3]:
                 del index[i]
         for entry in new:
             bisect.insort(index, entry)
@@ -90,11 +103,7 @@ class MemoryStore:
 
     def due(self, before: datetime, /) -> list[DueItem]:
         end = bisect.bisect_left(self._index, (before,))
-        out = []
-        for _due, cid, name in self._index[:end]:
-            case = self._cases[cid]
-            out.append(DueItem(cid, case.kind, case.state, case.deadlines[name]))
-        return out
+        return [entry[3] for entry in self._index[:end]]
 
     def case_ids(self, kind: str | None = None, /) -> Iterator[str]:
         for cid, case in self._cases.items():
