@@ -28,11 +28,11 @@ import attrs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from aftersales_core import CHINA_TZ, Actor, Desk, FixedClock, Role, replay  # noqa: E402
-from aftersales_core.engine import Workflow, apply_event  # noqa: E402
-from aftersales_core.model import Case  # noqa: E402
-from aftersales_core.store import MemoryStore  # noqa: E402
-from aftersales_core.workflows import get_workflow  # noqa: E402
+from aftersales_core import CHINA_TZ, Actor, Desk, FixedClock, Role, replay
+from aftersales_core.engine import Workflow, apply_event
+from aftersales_core.model import Case
+from aftersales_core.store import MemoryStore
+from aftersales_core.workflows import get_workflow
 
 KEYS = (
     "fire_events_per_s",
