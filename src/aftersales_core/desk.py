@@ -272,7 +272,7 @@ class Desk:
             policies=self.policies,
             calendar=self.calendar,
         )
-        ctx._spawn_hook = lambda kind, intake: self._prepare_spawn(actor, kind, intake)
+        ctx._spawn_hook = self
         row = _select(rows, ctx)
         for g in row.guards:
             g.enforce(ctx)
@@ -324,7 +324,7 @@ class Desk:
             changes=freeze(ctx.changes) if ctx.changes else EMPTY,
             flags_on=frozenset(ctx.flags_on) if ctx.flags_on else _NOFLAGS,
             flags_off=frozenset(ctx.flags_off) if ctx.flags_off else _NOFLAGS,
-            deadlines=freeze(ctx.raw_deadline_changes()) if ctx.raw_deadline_changes() else EMPTY,
+            deadlines=freeze(deadlines) if (deadlines := ctx.raw_deadline_changes()) else EMPTY,
             key=key,
             spawns=freeze(ctx.spawns) if ctx.spawns else (),
         )

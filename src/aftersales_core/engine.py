@@ -195,7 +195,8 @@ class Context:
         self.flags_off: set[str] = set()
         self._deadlines: dict[str, Deadline | None] = {}
         self.spawns: list[tuple[str, str, dict[str, Any]]] = []
-        self._spawn_hook: Callable[[str, dict[str, Any]], str] | None = None
+        #: what opens linked cases (the Desk); ``_prepare_spawn(actor, kind, intake) -> new id``
+        self._spawn_hook: Any = None
 
     # reading ----------------------------------------------------------------------
     def fact(self, name: str, default: Any = None) -> Any:
@@ -272,7 +273,7 @@ class Context:
         if self._spawn_hook is None:
             raise RuntimeError("this context cannot open linked cases")
         data = {**intake, "origin": self.case.id}
-        case_id = self._spawn_hook(kind, data)
+        case_id: str = self._spawn_hook._prepare_spawn(self.actor, kind, data)
         self.spawns.append((kind, case_id, data))
         return case_id
 
