@@ -15,9 +15,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 
@@ -38,6 +38,9 @@ from aftersales_core.policies import PermissionRequest, PolicySet
 from aftersales_core.sla import pause_deadline, resume_deadline
 from aftersales_core.store import DueItem, MemoryStore, Store
 from aftersales_core.workflows import get_workflow
+
+if TYPE_CHECKING:
+    from aftersales_core.whatif import WhatIfReport
 
 __all__ = ["Desk", "Subscriber"]
 
@@ -223,6 +226,14 @@ class Desk:
                 continue  # another worker handled this case meanwhile; the next tick sees it
             recorded.append(event)
         return recorded
+
+    def what_if(self, policies: PolicySet, case_ids: Iterable[str] | None = None) -> WhatIfReport:
+        """Re-run stored histories under ``policies`` and report what would differ:
+        decisions, money facts, and triggers the new rules would refuse. Writes
+        nothing. See :mod:`aftersales_core.whatif`."""
+        from aftersales_core.whatif import what_if
+
+        return what_if(self, policies, case_ids)
 
     def check_calendar(self, today: date | None = None) -> None:
         """Raise ``CalendarNotCovered`` if the calendar does not cover today or, in
