@@ -15,6 +15,7 @@ from aftersales_core import (
     CalendarNotCovered,
     Desk,
     FixedClock,
+    PolicyConfigError,
     Role,
     replay,
 )
@@ -227,3 +228,15 @@ def test_due_agrees_with_a_scan_and_tick_is_idempotent(opens: list[int], checks:
         assert desk.tick(now) == []  # a second tick records nothing new
         for _, cid, name in scan:
             assert name in desk.get(cid).fact("breached", ())
+
+
+def test_pausing_is_a_policy_choice() -> None:
+    """SLA-3: a policy may make any state stop the clock, or keep a marked one running."""
+    clock = FixedClock(at(2026, 3, 2, 10))
+    no_pause = SlaTable(targets={"toy.work": Target(3, "SLA-2")}, pause_states={"toy.waiting": False})
+    desk = Desk(clock=clock, policies=PolicySet(sla=no_pause), workflows={"toy": TOY}, calendar=CN)
+    case = desk.open("toy", actor=AGENT, customer={"id": "C"}, channel="phone")
+    case = desk.fire(case.id, "wait", actor=AGENT)
+    assert case.deadlines["work"].paused_since is None
+    with pytest.raises(PolicyConfigError, match="pause_states"):
+        SlaTable(targets={}, pause_states={"nodot": True})

@@ -420,12 +420,14 @@ def _run_clocks(wf: Workflow, ctx: Context, source: str, dest: str) -> None:
     if target.final:
         ctx.clear_all_deadlines()
         return
-    was_paused = wf.state_by_name[source].pauses_sla
-    if target.pauses_sla and not was_paused:
+    pauses = ctx.policies.sla.pauses
+    was_paused = pauses(wf.kind, source, wf.state_by_name[source].pauses_sla)
+    now_paused = pauses(wf.kind, dest, target.pauses_sla)
+    if now_paused and not was_paused:
         for d in ctx.deadlines.values():
             if d.paused_since is None:
                 ctx.set_deadline(pause_deadline(d, ctx.now))
-    elif was_paused and not target.pauses_sla:
+    elif was_paused and not now_paused:
         for d in ctx.deadlines.values():
             if d.paused_since is not None:
                 ctx.set_deadline(resume_deadline(ctx, d, ctx.now))

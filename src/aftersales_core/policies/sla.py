@@ -39,6 +39,11 @@ class SlaPolicy(Protocol):
 
     def __call__(self, request: SlaRequest, /) -> Decision: ...
 
+    def pauses(self, kind: str, state: str, default: bool, /) -> bool:
+        """Whether deadlines stand still while a case of ``kind`` is in ``state``
+        (SLA-3, a policy choice); ``default`` is the workflow's own marking."""
+        ...
+
 
 @attrs.frozen
 class Target:
@@ -59,18 +64,29 @@ class SlaTable:
 
     targets: Mapping[str, Target] = attrs.field(converter=_targets)
     hours: WorkingHours | None = None
+    #: ``"kind.state" -> bool``: override which states stop the clocks (SLA-3). States
+    #: not named keep the workflow's marking (e.g. ``repair.awaiting_consent`` pauses).
+    pause_states: Mapping[str, bool] = attrs.field(factory=dict, converter=dict)
     # decisions per (kind, stage, priority): the table is immutable, so each is built once
     _cache: dict[tuple[str, str, str], Decision] = attrs.field(init=False, factory=dict, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         from aftersales_core.errors import PolicyConfigError
 
+        for key in self.pause_states:
+            if key.count(".") != 1 or not all(key.split(".")):
+                raise PolicyConfigError(f"sla.pause_states[{key!r}]", "keys are 'kind.state'")
         for key in self.targets:
             base = key.split("@", 1)[0]
             if base.count(".") != 1 or not all(base.split(".")):
                 raise PolicyConfigError(
                     f"sla.targets[{key!r}]", "keys are 'kind.stage' or 'kind.stage@priority'"
                 )
+
+    def pauses(self, kind: str, state: str, default: bool, /) -> bool:
+        if not self.pause_states:
+            return default
+        return self.pause_states.get(f"{kind}.{state}", default)
 
     def __call__(self, request: SlaRequest, /) -> Decision:
         ckey = (request.kind, request.stage, request.priority)
