@@ -55,9 +55,9 @@ class FrozenDict(dict[K, V]):
         """A new FrozenDict with ``changes`` applied (``None`` values are kept as values)."""
         if not changes:
             return self
-        new: dict[K, V] = dict(self)
-        new.update(changes)
-        return FrozenDict(new)
+        new: FrozenDict[K, V] = FrozenDict(self)
+        dict.update(new, changes)  # still private to this call: safe to fill
+        return new
 
 
 EMPTY: FrozenDict[Any, Any] = FrozenDict()
@@ -123,5 +123,9 @@ def freeze(value: Any) -> Any:
                 return tuple(freeze(v) for v in value)
         return value if type(value) is tuple else tuple(value)
     if kind == _MODEL:  # validated input: its fields, frozen (what model_dump() would give)
-        return freeze(dict(value.__dict__))
+        fields = value.__dict__
+        for v in fields.values():
+            if _KINDS.get(type(v)) != _IMMUTABLE:
+                return FrozenDict({k: freeze(v) for k, v in fields.items()})
+        return FrozenDict(fields)
     return tuple(sorted(freeze(v) for v in value))

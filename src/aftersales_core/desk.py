@@ -77,6 +77,7 @@ class Desk:
         self.calendar: BusinessCalendar = calendar
         self._workflows: dict[str, Workflow] = dict(workflows or {})
         self._subscribers: list[Subscriber] = []
+        self._stamps: dict[int, tuple[Decision, Decision]] = {}
 
     def __repr__(self) -> str:
         return (
@@ -312,15 +313,7 @@ class Desk:
         data: Any,
         key: str | None,
     ) -> Event:
-        decisions: tuple[Decision, ...] = ()
-        if ctx.decisions:
-            version = self.policies.version
-            decisions = tuple(
-                d
-                if d.version or not version
-                else Decision(d.policy, d.rule, d.result, d.reason, version, d.source)
-                for d in ctx.decisions
-            )
+        decisions = tuple(map(self._stamp, ctx.decisions)) if ctx.decisions else ()
         return Event(
             seq=case.version + 1,
             case_id=case.id,
@@ -339,6 +332,23 @@ class Desk:
             key=key,
             spawns=freeze(ctx.spawns) if ctx.spawns else (),
         )
+
+    def _stamp(self, decision: Decision) -> Decision:
+        """The decision with the policy set's version (G-2). Policies that cache their
+        decisions hand out the same object again and again: its stamped copy is kept
+        (with the original, so its id cannot be reused while the entry lives)."""
+        version = self.policies.version
+        if decision.version or not version:
+            return decision
+        entry = self._stamps.get(id(decision))
+        if entry is not None and entry[0] is decision:
+            return entry[1]
+        d = decision
+        stamped = Decision(d.policy, d.rule, d.result, d.reason, version, d.source)
+        if len(self._stamps) > 4096:
+            self._stamps.clear()
+        self._stamps[id(decision)] = (decision, stamped)
+        return stamped
 
     def _commit(self, case: Case, event: Event, expected: int, key: str | None) -> Case:
         try:

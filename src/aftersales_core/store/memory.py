@@ -36,7 +36,8 @@ class MemoryStore:
         self._keys: dict[str, KeyRecord] = {}
         self._counter = itertools.count(1)
         self._index: list[Entry] = []
-        self._indexed: dict[str, list[Entry]] = {}
+        # case id -> (state, [(due, name)] of running deadlines, its index entries)
+        self._indexed: dict[str, tuple[str, list[tuple[datetime, str]], list[Entry]]] = {}
 
     def new_id(self, prefix: str, /) -> str:
         while True:
@@ -79,22 +80,20 @@ class MemoryStore:
         old = self._indexed.get(case.id)
         if old is None and not case.deadlines:
             return
-        new = deadline_entries(case)
-        if (
-            old is not None
-            and len(old) == len(new)
-            and all(a[:3] == b[:3] and a[3].state == b[3].state for a, b in zip(old, new, strict=True))
-        ):
-            return
+        running = [(d.due, d.name) for d in case.deadlines.values() if d.paused_since is None]
+        if old is not None and old[0] == case.state and old[1] == running:
+            return  # same deadlines, same state: the index holds
         index = self._index
-        for entry in old or ():
-            i = bisect.bisect_left(index, entry[:3])  # a 3-tuple sorts just before its entry
-            if i < len(index) and index[i][:3] == entry[:3]:
-                del index[i]
+        if old is not None:
+            for entry in old[2]:
+                i = bisect.bisect_left(index, entry[:3])  # a 3-tuple sorts just before its entry
+                if i < len(index) and index[i][:3] == entry[:3]:
+                    del index[i]
+        new = deadline_entries(case)
         for entry in new:
             bisect.insort(index, entry)
         if new:
-            self._indexed[case.id] = new
+            self._indexed[case.id] = (case.state, running, new)
         else:
             self._indexed.pop(case.id, None)
 
