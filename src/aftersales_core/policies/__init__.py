@@ -15,6 +15,27 @@ from typing import Any
 import attrs
 
 from aftersales_core.policies.base import Composable, FirstMatch, decide
+from aftersales_core.policies.escalation import (
+    DEFAULT_LADDER,
+    EscalationCause,
+    EscalationLadder,
+    EscalationPolicy,
+    EscalationRequest,
+    Level,
+    default_escalation,
+)
+from aftersales_core.policies.fees import (
+    FeeBasis,
+    FeeItem,
+    FeeLine,
+    FeePolicy,
+    FeeRequest,
+    FeeSchedule,
+    LineKind,
+    PricedLine,
+    default_fees,
+    price_line,
+)
 from aftersales_core.policies.permissions import (
     PermissionPolicy,
     PermissionRequest,
@@ -22,23 +43,144 @@ from aftersales_core.policies.permissions import (
     Permit,
     default_permissions,
 )
+from aftersales_core.policies.promotion import (
+    IndividualAfter,
+    Promotion,
+    PromotionPolicy,
+    PromotionRequest,
+    RiskFlag,
+    SpecialOnRisk,
+    default_promotion,
+)
+from aftersales_core.policies.returns import (
+    EligibilityPolicy,
+    EligibilityRequest,
+    Finding,
+    FindingRule,
+    FindingTable,
+    InspectionPolicy,
+    InspectionRequest,
+    Problem,
+    Remedy,
+    ReturnLadder,
+    ReturnRules,
+    ReturnsPolicy,
+    Rung,
+    Severity,
+    default_findings,
+    default_returns,
+    three_guarantees,
+)
+from aftersales_core.policies.routing import (
+    ANY_PARTNER,
+    DEFAULT_ROUTES,
+    Category,
+    DefaultRoute,
+    Route,
+    RoutingPolicy,
+    RoutingRequest,
+    RoutingTable,
+    default_routing,
+)
+from aftersales_core.policies.settlement import (
+    CollectOnSiteBelow,
+    SettlementMethod,
+    SettlementPolicy,
+    SettlementRequest,
+    default_settlement,
+)
 from aftersales_core.policies.sla import SlaPolicy, SlaRequest, SlaTable, Target, default_sla
+from aftersales_core.policies.warranty import (
+    WHOLE_PRODUCT,
+    MaintenanceAgreement,
+    WarrantyBasis,
+    WarrantyPolicy,
+    WarrantyPromotion,
+    WarrantyRequest,
+    WarrantyTable,
+    decide_warranty,
+    default_warranty,
+)
 
 __all__ = [
+    "ANY_PARTNER",
+    "DEFAULT_LADDER",
+    "DEFAULT_ROUTES",
+    "WHOLE_PRODUCT",
+    "Category",
+    "CollectOnSiteBelow",
     "Composable",
+    "DefaultRoute",
+    "EligibilityPolicy",
+    "EligibilityRequest",
+    "EscalationCause",
+    "EscalationLadder",
+    "EscalationPolicy",
+    "EscalationRequest",
+    "FeeBasis",
+    "FeeItem",
+    "FeeLine",
+    "FeePolicy",
+    "FeeRequest",
+    "FeeSchedule",
+    "Finding",
+    "FindingRule",
+    "FindingTable",
     "FirstMatch",
+    "IndividualAfter",
+    "InspectionPolicy",
+    "InspectionRequest",
+    "Level",
+    "LineKind",
+    "MaintenanceAgreement",
     "PermissionPolicy",
     "PermissionRequest",
     "PermissionTable",
     "Permit",
     "PolicySet",
+    "PricedLine",
+    "Problem",
+    "Promotion",
+    "PromotionPolicy",
+    "PromotionRequest",
+    "Remedy",
+    "ReturnLadder",
+    "ReturnRules",
+    "ReturnsPolicy",
+    "RiskFlag",
+    "Route",
+    "RoutingPolicy",
+    "RoutingRequest",
+    "RoutingTable",
+    "Rung",
+    "SettlementMethod",
+    "SettlementPolicy",
+    "SettlementRequest",
+    "Severity",
     "SlaPolicy",
     "SlaRequest",
     "SlaTable",
+    "SpecialOnRisk",
     "Target",
+    "WarrantyBasis",
+    "WarrantyPolicy",
+    "WarrantyPromotion",
+    "WarrantyRequest",
+    "WarrantyTable",
     "decide",
+    "decide_warranty",
+    "default_escalation",
+    "default_fees",
+    "default_findings",
     "default_permissions",
+    "default_promotion",
+    "default_returns",
+    "default_routing",
+    "default_settlement",
     "default_sla",
+    "default_warranty",
+    "price_line",
+    "three_guarantees",
 ]
 
 
@@ -50,6 +192,13 @@ class PolicySet:
     permissions: PermissionPolicy = attrs.field(factory=default_permissions)
     sla: SlaPolicy = attrs.field(factory=default_sla)
     # -- slots added by the workflow modules (one line each) --
+    returns: ReturnsPolicy = attrs.field(factory=default_returns)
+    routing: RoutingPolicy = attrs.field(factory=default_routing)
+    escalation: EscalationPolicy = attrs.field(factory=default_escalation)
+    promotion: PromotionPolicy = attrs.field(factory=default_promotion)
+    warranty: WarrantyPolicy = attrs.field(factory=default_warranty)
+    fees: FeePolicy = attrs.field(factory=default_fees)
+    settlement: SettlementPolicy = attrs.field(factory=default_settlement)
 
     def replace(self, **slots: Any) -> PolicySet:
         """A copy with some slots replaced (and, typically, a new ``version``)."""

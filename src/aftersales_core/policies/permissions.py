@@ -181,10 +181,13 @@ def default_permissions() -> PermissionTable:
                 kind="repair",
                 rule="REP-5",
             ),
+            Permit("approve_part", sup, kind="repair", rule="REP-13"),
             Permit("approve", sup, kind="return", rule="RET-2"),
             Permit("reject", sup, kind="return", rule="RET-2"),
             Permit("receive_goods", {Role.WAREHOUSE} | sup, kind="return", rule="RET-2"),
             Permit("refund", {Role.FINANCE} | sup, kind="return", rule="RET-2"),
+            Permit("ship_exchange", {Role.WAREHOUSE} | sup, kind="return", rule="RET-2"),
+            Permit("approve_compensation", sup, kind="return", rule="RET-3"),
         ),
         amount_limits={
             "compensation": {

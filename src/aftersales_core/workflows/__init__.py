@@ -14,6 +14,9 @@ __all__ = ["BUILTIN_KINDS", "get_workflow"]
 
 _MODULES: dict[str, str] = {
     "consultation": "aftersales_core.workflows.consultation",
+    "complaint": "aftersales_core.workflows.complaint",
+    "return": "aftersales_core.workflows.returns",
+    "repair": "aftersales_core.workflows.repair",
 }
 
 BUILTIN_KINDS: tuple[str, ...] = tuple(_MODULES)
