@@ -50,3 +50,40 @@ def test_a_trigger_the_new_rules_refuse(desk: Desk, agent: Actor, clock: FixedCl
     assert diff.refused is not None
     assert (diff.refused.seq, diff.refused.trigger, diff.refused.error) == (2, "refer", "PermissionDenied")
     assert diff.state_before == "answered"
+
+
+def test_policy_versions_decide_by_event_time(agent: Actor) -> None:
+    """A case is decided under the version in force when the deciding event happened."""
+    from datetime import datetime
+
+    from aftersales_core import CHINA_TZ
+    from aftersales_core.policies import PolicyVersions
+
+    targets = dict(default_sla().targets)
+    targets["consultation.response"] = Target(3, "CON-1")
+    v1 = PolicySet(version="v1")
+    v2 = PolicySet(version="v2", sla=SlaTable(targets=targets))
+    clock = FixedClock(datetime(2026, 6, 29, 9, tzinfo=CHINA_TZ))
+    versions = PolicyVersions(
+        [(datetime(2026, 7, 1, tzinfo=CHINA_TZ), v2), (datetime(2026, 1, 1, tzinfo=CHINA_TZ), v1)]
+    )
+    desk = Desk(clock=clock, policies=versions)
+    early = desk.open("consultation", actor=agent, **INTAKE)
+    clock.advance(days=3)
+    late = desk.open("consultation", actor=agent, **INTAKE)
+    assert early.decisions[0].version == "v1"
+    assert early.deadlines["response"].workdays == 1
+    assert late.decisions[0].version == "v2"
+    assert late.deadlines["response"].workdays == 3
+    assert desk.get(early.id).deadlines == early.deadlines  # a later version never moves it
+    assert desk.policies.version == "v2"
+
+
+def test_policy_versions_are_checked() -> None:
+    import pytest
+
+    from aftersales_core import PolicyConfigError
+    from aftersales_core.policies import PolicyVersions
+
+    with pytest.raises(PolicyConfigError, match="at least one"):
+        PolicyVersions([])

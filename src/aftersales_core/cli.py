@@ -1,34 +1,34 @@
 """The ``aftersales`` command.
 
-``aftersales demo`` runs a short scripted day of consultations through a
-:class:`~aftersales_core.Desk` and prints what happened and the deadlines it
-computed. Bad arguments give one clear line and a non-zero exit.
+Each subcommand lives in its own module under :mod:`aftersales_core.commands`
+with ``register(subparsers)``; this module only assembles them. Errors the
+library raises, bad files and bad arguments print one clear line to stderr and
+exit non-zero, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
 from aftersales_core.errors import AfterSalesError
 
-__all__ = ["main"]
+__all__ = ["COMMANDS", "build_parser", "main"]
 
-
-def _demo(args: argparse.Namespace) -> int:
-    from aftersales_core.demo import run_demo
-
-    return run_demo(out=sys.stdout)
+#: subcommand modules, in the order ``--help`` lists them
+COMMANDS: tuple[str, ...] = ("demo",)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="aftersales", description="After-sales service desk (aftersales_core)."
+        prog="aftersales",
+        description="After-sales service desk: consultations, complaints, repairs, returns.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = sub.add_parser("demo", help="run a scripted demo of the service desk")
-    demo.set_defaults(func=_demo)
+    for name in COMMANDS:
+        importlib.import_module(f"aftersales_core.commands.{name}").register(sub)
     return parser
 
 
@@ -37,12 +37,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except AfterSalesError as exc:
+    except (AfterSalesError, OSError) as exc:
         print(f"aftersales: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:
-        print(f"aftersales: {exc}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print("aftersales: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -34,7 +34,7 @@ from aftersales_core.errors import (
 )
 from aftersales_core.events import Decision, Event
 from aftersales_core.model import Actor, Case
-from aftersales_core.policies import PermissionRequest, PolicySet
+from aftersales_core.policies import PermissionRequest, PolicySet, PolicyVersions
 from aftersales_core.sla import pause_deadline, resume_deadline
 from aftersales_core.store import DueItem, MemoryStore, Store
 from aftersales_core.workflows import get_workflow
@@ -61,13 +61,18 @@ class Desk:
     def __init__(
         self,
         *,
-        policies: PolicySet | None = None,
+        policies: PolicySet | PolicyVersions | None = None,
         store: Store | None = None,
         clock: Clock | None = None,
         calendar: BusinessCalendar | None = None,
         workflows: Mapping[str, Workflow] | None = None,
     ) -> None:
-        self.policies = policies if policies is not None else PolicySet()
+        if isinstance(policies, PolicyVersions):
+            self._versions: PolicyVersions | None = policies
+            self.policies: PolicySet = policies.latest
+        else:
+            self._versions = None
+            self.policies = policies if policies is not None else PolicySet()
         self.store: Store = store if store is not None else MemoryStore()
         self.clock: Clock = clock if clock is not None else SystemClock()
         if calendar is None:
@@ -84,6 +89,11 @@ class Desk:
             f"Desk(policies={self.policies.version!r}, store={self.store!r}, clock={self.clock!r}, "
             f"calendar={self.calendar.name!r})"
         )
+
+    def policies_at(self, when: datetime) -> PolicySet:
+        """The policy set in force at ``when`` (the latest one unless the desk was
+        given :class:`~aftersales_core.policies.PolicyVersions`)."""
+        return self.policies if self._versions is None else self._versions.at(when)
 
     # ------------------------------------------------------------------ workflows
     def workflow(self, kind: str) -> Workflow:
@@ -142,11 +152,12 @@ class Desk:
             raise InvalidInput(
                 "kind", f"unknown case kind {kind!r}; known: consultation, complaint, repair, return"
             ) from None
-        self._check_permission(actor, kind, "open", None)
+        now = self.clock.now()
+        policies = self.policies_at(now)
+        self._check_permission(policies, actor, kind, "open", None)
         model = validate_input(wf.intake, intake)
         customer, product, rest = model.domain_parts()  # type: ignore[attr-defined]
         case_id = case_id or self.store.new_id(wf.id_prefix)
-        now = self.clock.now()
         proto = Case(
             id=case_id,
             kind=kind,
@@ -164,7 +175,7 @@ class Desk:
             trigger="open",
             data=model,
             now=now,
-            policies=self.policies,
+            policies=policies,
             calendar=self.calendar,
         )
         if wf.on_open is not None:
@@ -261,12 +272,12 @@ class Desk:
         now: datetime | None = None,
     ) -> Event:
         wf = self.workflow(case.kind)
+        now = now or self.clock.now()
         rows = wf.dispatch.get((case.state, trigger))
         if rows is None:
-            raise InvalidTrigger(
-                trigger, case.state, self._allowed(wf, case, actor, now or self.clock.now()), kind=case.kind
-            )
-        self._check_permission(actor, case.kind, trigger, case)
+            raise InvalidTrigger(trigger, case.state, self._allowed(wf, case, actor, now), kind=case.kind)
+        policies = self.policies_at(now)
+        self._check_permission(policies, actor, case.kind, trigger, case)
         model = rows[0].input
         if model is not None:
             payload: pydantic.BaseModel | None = validate_input(model, data)
@@ -280,8 +291,8 @@ class Desk:
             actor=actor,
             trigger=trigger,
             data=payload,
-            now=now or self.clock.now(),
-            policies=self.policies,
+            now=now,
+            policies=policies,
             calendar=self.calendar,
         )
         ctx._spawn_hook = self
@@ -299,7 +310,7 @@ class Desk:
             wf = self.workflow(kind)
         except KeyError:
             raise InvalidInput("kind", f"unknown case kind {kind!r}") from None
-        self._check_permission(actor, kind, "open", None)
+        self._check_permission(self.policies_at(self.clock.now()), actor, kind, "open", None)
         validate_input(wf.intake, intake, prefix=f"linked {kind}")
         return self.store.new_id(wf.id_prefix)
 
@@ -313,7 +324,9 @@ class Desk:
         data: Any,
         key: str | None,
     ) -> Event:
-        decisions = tuple(map(self._stamp, ctx.decisions)) if ctx.decisions else ()
+        decisions = (
+            tuple(self._stamp(d, ctx.policies.version) for d in ctx.decisions) if ctx.decisions else ()
+        )
         return Event(
             seq=case.version + 1,
             case_id=case.id,
@@ -333,15 +346,14 @@ class Desk:
             spawns=freeze(ctx.spawns) if ctx.spawns else (),
         )
 
-    def _stamp(self, decision: Decision) -> Decision:
+    def _stamp(self, decision: Decision, version: str) -> Decision:
         """The decision with the policy set's version (G-2). Policies that cache their
         decisions hand out the same object again and again: its stamped copy is kept
         (with the original, so its id cannot be reused while the entry lives)."""
-        version = self.policies.version
         if decision.version or not version:
             return decision
         entry = self._stamps.get(id(decision))
-        if entry is not None and entry[0] is decision:
+        if entry is not None and entry[0] is decision and entry[1].version == version:
             return entry[1]
         d = decision
         stamped = Decision(d.policy, d.rule, d.result, d.reason, version, d.source)
@@ -375,8 +387,10 @@ class Desk:
             )
         return replay(self.store.events(rec.case_id)[: rec.seq])
 
-    def _check_permission(self, actor: Actor, kind: str, trigger: str, case: Case | None) -> None:
-        decision = self.policies.permissions(PermissionRequest(actor, kind, trigger, case))
+    def _check_permission(
+        self, policies: PolicySet, actor: Actor, kind: str, trigger: str, case: Case | None
+    ) -> None:
+        decision = policies.permissions(PermissionRequest(actor, kind, trigger, case))
         if not decision.result:
             raise PermissionDenied(
                 actor.id,
@@ -388,8 +402,9 @@ class Desk:
 
     def _allowed(self, wf: Workflow, case: Case, actor: Actor, now: datetime) -> tuple[str, ...]:
         out = []
+        policies = self.policies_at(now)
         for trigger in wf.transitions_from(case.state):
-            if not self.policies.permissions(PermissionRequest(actor, case.kind, trigger, case)).result:
+            if not policies.permissions(PermissionRequest(actor, case.kind, trigger, case)).result:
                 continue
             ctx = Context(
                 case=case,
@@ -397,7 +412,7 @@ class Desk:
                 trigger=trigger,
                 data=None,
                 now=now,
-                policies=self.policies,
+                policies=policies,
                 calendar=self.calendar,
             )
             try:

@@ -10,6 +10,7 @@ or plain function::
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -138,6 +139,7 @@ __all__ = [
     "PermissionTable",
     "Permit",
     "PolicySet",
+    "PolicyVersions",
     "PricedLine",
     "Problem",
     "Promotion",
@@ -203,3 +205,55 @@ class PolicySet:
     def replace(self, **slots: Any) -> PolicySet:
         """A copy with some slots replaced (and, typically, a new ``version``)."""
         return attrs.evolve(self, **slots)
+
+
+def _versions(value: Any) -> tuple[tuple[datetime, PolicySet], ...]:
+    return tuple(sorted(((when, ps) for when, ps in value), key=lambda pair: pair[0]))
+
+
+@attrs.frozen
+class PolicyVersions:
+    """Policy sets with the instants they take effect.
+
+    A case is decided under the version in force when the deciding event
+    happened; a later version never changes decisions already recorded (they are
+    in the events). ``Desk(policies=PolicyVersions(...))`` picks the version per
+    event::
+
+        PolicyVersions([(datetime(2026, 1, 1, tzinfo=CHINA_TZ), v1),
+                        (datetime(2026, 7, 1, tzinfo=CHINA_TZ), v2)])
+    """
+
+    versions: tuple[tuple[datetime, PolicySet], ...] = attrs.field(converter=_versions)
+
+    def __attrs_post_init__(self) -> None:
+        from aftersales_core.errors import PolicyConfigError
+
+        if not self.versions:
+            raise PolicyConfigError("versions", "at least one policy version is needed")
+        names = [ps.version for _, ps in self.versions]
+        for i, (when, ps) in enumerate(self.versions):
+            if when.tzinfo is None:
+                raise PolicyConfigError(f"versions[{i}].effective", "needs a timezone-aware instant")
+            if not isinstance(ps, PolicySet):
+                raise PolicyConfigError(f"versions[{i}]", f"expected a PolicySet, got {type(ps).__name__}")
+        if len(set(names)) != len(names):
+            raise PolicyConfigError("versions", f"version names must be unique: {names}")
+
+    @property
+    def latest(self) -> PolicySet:
+        return self.versions[-1][1]
+
+    @property
+    def version(self) -> str:
+        return self.latest.version
+
+    def at(self, when: datetime) -> PolicySet:
+        """The version in force at ``when`` (the first one before it takes effect)."""
+        chosen = self.versions[0][1]
+        for effective, ps in self.versions:
+            if effective <= when:
+                chosen = ps
+            else:
+                break
+        return chosen

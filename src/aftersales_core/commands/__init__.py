@@ -1,0 +1,1 @@
+"""Subcommands of the ``aftersales`` command, one module each (``register(subparsers)``)."""
