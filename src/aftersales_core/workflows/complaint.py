@@ -39,9 +39,10 @@ may ``cancel`` a special case.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
+import attrs
 import pydantic
-from pydantic import Field
 
 from aftersales_core.engine import Context, StateDef, TransitionDef, Workflow, guard
 from aftersales_core.errors import InvalidInput, PolicyConfigError, RuleViolation
@@ -139,10 +140,22 @@ class CancelIn(Input):
     reason: Text
 
 
-class _Level(pydantic.BaseModel):
-    level: int = Field(ge=0)
-    name: str = ""
-    role: str = ""
+@attrs.frozen
+class _Level:
+    level: int
+    name: str
+    role: str
+
+
+def _level_of(result: Any) -> _Level:
+    """Read an escalation decision's result ``{"level", "name", "role"}`` (CPL-3)."""
+    if isinstance(result, Mapping):
+        level, name, role = result.get("level"), result.get("name", ""), result.get("role", "")
+        if type(level) is int and level >= 0 and isinstance(name, str) and isinstance(role, str):
+            return _Level(level, name, role)
+    raise PolicyConfigError(
+        "escalation", f"a decision's result must be {{'level', 'name', 'role'}}, got {result!r}"
+    )
 
 
 # ---------------------------------------------------------------- policy helpers
@@ -172,13 +185,7 @@ def _ask_escalation(ctx: Context, request: EscalationRequest) -> None:
         raise PolicyConfigError(
             "escalation", f"the escalation policy gave no level for a {request.cause.value!r} request"
         )
-    result = decision.result
-    try:
-        rung = _Level.model_validate(dict(result) if isinstance(result, Mapping) else result)
-    except (pydantic.ValidationError, TypeError, ValueError):
-        raise PolicyConfigError(
-            "escalation", f"a decision's result must be {{'level', 'name', 'role'}}, got {result!r}"
-        ) from None
+    rung = _level_of(decision.result)
     current = _level(ctx)
     if request.cause is not EscalationCause.INTAKE:
         if rung.level < current:
@@ -433,7 +440,7 @@ TRANSITIONS = (
         "改派",
         "reroute to another department",
         input=RerouteIn,
-        example={"department": "production", "reason": "a batch fault, not a design fault"},
+        example={"department": "rnd", "reason": "a design fault, not a batch fault"},
         effect=reroute,
     ),
     TransitionDef(
