@@ -25,6 +25,24 @@ R = TypeVar("R")
 Rule = Callable[[R], Decision | None]
 
 
+_SOURCES: dict[int, tuple[object, str]] = {}
+
+
+def _source_text(source: object) -> str:
+    """``repr(source)``, computed once per policy object (built-ins are frozen, and
+    their repr — the call that built them — goes into every decision they take)."""
+    if isinstance(source, str):
+        return source
+    hit = _SOURCES.get(id(source))
+    if hit is not None and hit[0] is source:
+        return hit[1]
+    text = repr(source)
+    if len(_SOURCES) > 1024:
+        _SOURCES.clear()
+    _SOURCES[id(source)] = (source, text)  # keeps the object alive, so its id stays its own
+    return text
+
+
 def decide(
     policy: str, rule: str, result: Any, reason: str, *, source: object = "", version: str = ""
 ) -> Decision:
@@ -35,7 +53,7 @@ def decide(
         result=result,
         reason=reason,
         version=version,
-        source=source if isinstance(source, str) else repr(source),
+        source=_source_text(source),
     )
 
 

@@ -276,6 +276,9 @@ class RoutingTable(Composable[RoutingRequest]):
     rows: tuple[Route, ...] = attrs.field(converter=_rows)
     default: str | None = None
     departments: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
+    _decisions: dict[tuple[Any, ...], Decision | None] = attrs.field(
+        init=False, factory=dict, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         for i, row in enumerate(self.rows):
@@ -325,6 +328,19 @@ class RoutingTable(Composable[RoutingRequest]):
             )
 
     def __call__(self, request: RoutingRequest, /) -> Decision | None:
+        # the table is immutable: one decision per distinct (category, channel, line, partner)
+        key = (request.category, request.channel, request.product_line, request.partner)
+        try:
+            return self._decisions[key]
+        except KeyError:
+            pass
+        decision = self._decide(request)
+        if len(self._decisions) > 4096:
+            self._decisions.clear()
+        self._decisions[key] = decision
+        return decision
+
+    def _decide(self, request: RoutingRequest) -> Decision | None:
         for i, row in enumerate(self.rows):
             if row.matches(request):
                 why = f" ({row.why})" if row.why else ""
