@@ -115,7 +115,10 @@ def freeze(value: Any) -> Any:
     if kind == _DICT:
         for v in value.values():
             if _KINDS.get(type(v)) != _IMMUTABLE:
-                return FrozenDict({k: freeze(v) for k, v in value.items()})
+                kinds = _KINDS
+                return FrozenDict(
+                    {k: v if kinds.get(type(v)) == _IMMUTABLE else freeze(v) for k, v in value.items()}
+                )
         return FrozenDict(value)
     if kind == _SEQ:
         for v in value:

@@ -271,12 +271,12 @@ class Desk:
         *,
         now: datetime | None = None,
     ) -> Event:
-        wf = self.workflow(case.kind)
+        wf = self._workflows.get(case.kind) or self.workflow(case.kind)
         now = now or self.clock.now()
         rows = wf.dispatch.get((case.state, trigger))
         if rows is None:
             raise InvalidTrigger(trigger, case.state, self._allowed(wf, case, actor, now), kind=case.kind)
-        policies = self.policies_at(now)
+        policies = self.policies if self._versions is None else self._versions.at(now)
         self._check_permission(policies, actor, case.kind, trigger, case)
         model = rows[0].input
         if model is not None:
@@ -441,6 +441,8 @@ def _select(rows: Sequence[TransitionDef], ctx: Context) -> TransitionDef:
 def _run_clocks(wf: Workflow, ctx: Context, source: str, dest: str) -> None:
     """Generic deadline bookkeeping: final states end every clock; pausing states
     stop them (SLA-3); leaving a pausing state restarts them, shifted by the pause."""
+    if not ctx.case.deadlines and not ctx.raw_deadline_changes():
+        return  # no clock is running: nothing to stop, pause or resume
     target = wf.state_by_name[dest]
     if target.final:
         ctx.clear_all_deadlines()

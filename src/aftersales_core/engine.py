@@ -297,7 +297,7 @@ def _first_error_field(exc: pydantic.ValidationError) -> tuple[str, list[str]]:
 def validate_input(model: type[M], data: Mapping[str, Any], *, prefix: str = "") -> M:
     """Validate ``data`` with ``model``; raise :class:`InvalidInput` naming the field."""
     try:
-        return model.model_validate(data)
+        return model.__pydantic_validator__.validate_python(data)  # type: ignore[no-any-return]
     except pydantic.ValidationError as exc:
         field, msgs = _first_error_field(exc)
         if prefix:

@@ -24,7 +24,11 @@ __all__ = ["Decision", "Event"]
 
 
 def _freeze_any(value: Any) -> Any:
-    return value if value.__class__ is FrozenDict else freeze(value)
+    cls = value.__class__
+    return value if cls is FrozenDict or cls in _ATOMS else freeze(value)
+
+
+_ATOMS = frozenset({str, int, bool, type(None)})
 
 
 def _freeze_map(value: Mapping[str, Any] | None) -> FrozenDict[str, Any]:

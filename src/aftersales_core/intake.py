@@ -49,6 +49,8 @@ class Input(pydantic.BaseModel):
 
 
 def _from_attrs(value: Any) -> Any:
+    if type(value) is dict:  # the usual case: an ERP's JSON
+        return value
     if attrs.has(type(value)):
         return attrs.asdict(value, recurse=True)
     return value
@@ -141,5 +143,6 @@ class IntakeBase(Input):
 
     def domain_parts(self) -> tuple[Customer, Product | None, dict[str, Any]]:
         """Split into the customer, the product and the remaining intake fields."""
-        rest = self.model_dump(exclude={"customer", "product"})
+        # the validated fields as they are (freeze() turns nested models into mappings)
+        rest = {k: v for k, v in self.__dict__.items() if k != "customer" and k != "product"}
         return self.customer.to_domain(), self.product.to_domain() if self.product else None, rest

@@ -130,6 +130,10 @@ class EscalationLadder(Composable[EscalationRequest]):
     levels: tuple[Level, ...] = attrs.field(default=DEFAULT_LADDER, converter=_levels)
     on_breach: int = 1
     urgent_to: str = "manager"
+    # the ladder is immutable: each distinct request is decided once
+    _decisions: dict[tuple[Any, ...], Decision | None] = attrs.field(
+        init=False, factory=dict, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         if len(self.levels) < 2:
@@ -160,6 +164,18 @@ class EscalationLadder(Composable[EscalationRequest]):
         )
 
     def __call__(self, request: EscalationRequest, /) -> Decision | None:
+        key = (request.level, request.cause, request.to, request.reason, request.deadline)
+        try:
+            return self._decisions[key]
+        except KeyError:
+            pass
+        decision = self._decide_request(request)  # refusals raise and are not cached
+        if len(self._decisions) > 4096:
+            self._decisions.clear()
+        self._decisions[key] = decision
+        return decision
+
+    def _decide_request(self, request: EscalationRequest) -> Decision | None:
         cur = min(request.level, self.top)
         cause = request.cause
         if cause is EscalationCause.INTAKE:

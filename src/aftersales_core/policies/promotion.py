@@ -62,11 +62,19 @@ class Promotion(StrEnum):
         return {"special": "专案", "individual": "个案"}[self.value]
 
 
+_NO_FLAGS: frozenset[RiskFlag] = frozenset()
+_NO_PROMOTIONS: frozenset[Promotion] = frozenset()
+
+
 def _flags(value: Iterable[str]) -> frozenset[RiskFlag]:
+    if not value:
+        return _NO_FLAGS
     return frozenset(RiskFlag(v) for v in value)
 
 
 def _promotions(value: Iterable[str]) -> frozenset[Promotion]:
+    if not value:
+        return _NO_PROMOTIONS
     return frozenset(Promotion(v) for v in value)
 
 
