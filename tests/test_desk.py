@@ -109,3 +109,42 @@ def test_tick_records_a_breach_once(desk: Desk, agent: Actor, clock: object) -> 
     assert desk.tick(later) == []
     assert "breached" in desk.get(case.id).flags
     assert events[0].actor.role == Role.SYSTEM
+
+
+def test_a_lost_linked_case_is_opened_when_the_key_is_redelivered(desk: Desk, agent: Actor) -> None:
+    """Linked cases open after the parent's commit; a crash in between must not lose them."""
+    from aftersales_core.engine import Context, StateDef, TransitionDef, Workflow
+    from aftersales_core.intake import IntakeBase
+
+    def ask_expert(ctx: Context) -> None:
+        ctx.set("linked", ctx.spawn("consultation", {**INTAKE, "customer": {"id": ctx.case.customer.id}}))
+
+    parent = Workflow(
+        "parent",
+        zh="父",
+        en="parent",
+        states=(StateDef("new", "新", "new"), StateDef("done", "完", "done", final=True)),
+        transitions=(TransitionDef("link", "new", "done", "RET-2", effect=ask_expert),),
+        intake=IntakeBase,
+    )
+    desk = Desk(clock=desk.clock, workflows={"parent": parent})
+    case = desk.open("parent", actor=agent, customer={"id": "C9"}, channel="phone")
+    real_open = desk._open
+    calls = {"n": 0}
+
+    def crash_once(*args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError("worker died")
+        return real_open(*args, **kwargs)  # type: ignore[arg-type]
+
+    desk._open = crash_once  # type: ignore[method-assign]
+    with pytest.raises(OSError, match="worker died"):
+        desk.fire(case.id, "link", actor=agent, key="msg-1")
+    child_id = desk.get(case.id).fact("linked")
+    with pytest.raises(CaseNotFound):
+        desk.get(child_id)
+    again = desk.fire(case.id, "link", actor=agent, key="msg-1")  # at-least-once redelivery
+    assert again.state == "done"
+    assert desk.get(child_id).intake["origin"] == case.id
+    assert len(desk.history(case.id)) == 2

@@ -26,6 +26,7 @@ from aftersales_core.calendar import BusinessCalendar
 from aftersales_core.clock import Clock, SystemClock
 from aftersales_core.engine import Context, TransitionDef, Workflow, apply_event, replay, validate_input
 from aftersales_core.errors import (
+    CaseNotFound,
     ConcurrencyConflict,
     InvalidInput,
     InvalidTrigger,
@@ -215,8 +216,8 @@ class Desk:
         event = self._handle(case, trigger, actor, data, key)
         new = apply_event(case, event)
         committed = self._commit(new, event, case.version, key)
-        for i, (kind, child_id, intake) in enumerate(event.spawns):
-            self._open(kind, actor, f"{case.id}#{event.seq}/{i}", intake, child_id)
+        if event.spawns:
+            self._open_spawns(event)
         return committed
 
     def tick(self, now: datetime | None = None) -> list[Event]:
@@ -256,7 +257,11 @@ class Desk:
         check_coverage(self.calendar, today or self.clock.now().date())
 
     def subscribe(self, subscriber: Subscriber) -> Subscriber:
-        """Tell ``subscriber`` about every event after it is stored."""
+        """Tell ``subscriber`` about every event after the store has accepted it.
+
+        With a store that joins the host's transaction (``SqlStore.joined``), the
+        host has not committed yet at that moment: deliver from the store's outbox
+        (``SqlStore.dispatch``) instead, which is written in the same transaction."""
         self._subscribers.append(subscriber)
         return subscriber
 
@@ -385,7 +390,21 @@ class Desk:
                 f"idempotency key {key!r} was used for {rec.trigger!r} on case "
                 f"{rec.case_id!r}, not for {trigger!r}" + (f" on {case_id!r}" if case_id else ""),
             )
-        return replay(self.store.events(rec.case_id)[: rec.seq])
+        events = self.store.events(rec.case_id)[: rec.seq]
+        if events[-1].spawns:  # a crash after the event's commit may have lost a linked case
+            self._open_spawns(events[-1])
+        return replay(events)
+
+    def _open_spawns(self, event: Event) -> None:
+        """Open the linked cases ``event`` asked for (each once: its key is derived
+        from the event, and a case already there is left alone)."""
+        for i, (kind, child_id, intake) in enumerate(event.spawns):
+            try:
+                self.store.load(child_id)
+                continue
+            except CaseNotFound:
+                pass
+            self._open(kind, event.actor, f"{event.case_id}#{event.seq}/{i}", dict(intake), child_id)
 
     def _check_permission(
         self, policies: PolicySet, actor: Actor, kind: str, trigger: str, case: Case | None
