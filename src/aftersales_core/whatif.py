@@ -9,9 +9,15 @@ compares what it decides with what was recorded::
     for diff in report.changed:
         print(diff.case_id, diff.decisions, diff.money)
 
-A trigger the new rules refuse ends that case's re-run; the refusal (rule and
-message) is reported. Linked cases opened by an event are re-run on their own.
-Nothing is written to the desk's store.
+A trigger the new rules refuse is reported (rule and message) and skipped: the
+re-run goes on with the next recorded event, as if the refused one had not
+happened, so that money facts compare the whole history (a quote the new rules
+find unnecessary is refused, and so is the consent to it; the parts fitted after
+it are still costed). ``CaseDiff.refused`` is the first refusal,
+``CaseDiff.refusals`` all of them. Linked cases opened by an event are re-run on
+their own. ``policies`` may be a
+:class:`~aftersales_core.policies.PolicyVersions`: each event is then re-handled
+under the version in force at its time. Nothing is written to the desk's store.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from aftersales_core.money import Money
 
 if TYPE_CHECKING:
     from aftersales_core.desk import Desk
-    from aftersales_core.policies import PolicySet
+    from aftersales_core.policies import PolicySet, PolicyVersions
 
 __all__ = ["CaseDiff", "DecisionDiff", "Refusal", "WhatIfReport", "what_if"]
 
@@ -68,6 +74,8 @@ class CaseDiff:
     money: Mapping[str, tuple[Money, Money]] = attrs.field(factory=dict)
     state_before: str = ""
     state_after: str = ""
+    #: every event the new rules refused (``refused`` is the first); the re-run skipped them
+    refusals: tuple[Refusal, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -109,6 +117,8 @@ class WhatIfReport:
                 parts.append(
                     f"refused at #{c.refused.seq} {c.refused.trigger} ({c.refused.rule or c.refused.error})"
                 )
+                if len(c.refusals) > 1:
+                    parts.append(f"{len(c.refusals) - 1} later event(s) refused too")
             lines.append(f"  {c.case_id} [{c.kind}] " + "; ".join(parts))
         return "\n".join(lines)
 
@@ -168,7 +178,7 @@ def _rerun(desk: Desk, history: tuple[Event, ...]) -> CaseDiff:
     opening = history[0]
     original = history[-1]
     diffs: list[DecisionDiff] = []
-    refused: Refusal | None = None
+    refusals: list[Refusal] = []
     case: Case | None = None
     try:
         clock.set(opening.at)
@@ -176,7 +186,8 @@ def _rerun(desk: Desk, history: tuple[Event, ...]) -> CaseDiff:
         first = desk.store.events(case.id)[0]
         diffs += _compare(1, "open", opening.decisions, first.decisions)
     except AfterSalesError as exc:
-        return CaseDiff(opening.case_id, opening.kind, refused=_refusal(opening, exc))
+        refusal = _refusal(opening, exc)
+        return CaseDiff(opening.case_id, opening.kind, refused=refusal, refusals=(refusal,))
     for event in history[1:]:
         clock.set(event.at)
         try:
@@ -184,8 +195,8 @@ def _rerun(desk: Desk, history: tuple[Event, ...]) -> CaseDiff:
                 case, event.trigger, event.actor, _thaw(dict(event.data)), None, now=event.at
             )
         except AfterSalesError as exc:
-            refused = _refusal(event, exc)
-            break
+            refusals.append(_refusal(event, exc))
+            continue  # as if it had not happened
         diffs += _compare(event.seq, event.trigger, event.decisions, new_event.decisions)
         case = apply_event(case, new_event)
     before = _final_case(history)
@@ -205,10 +216,11 @@ def _rerun(desk: Desk, history: tuple[Event, ...]) -> CaseDiff:
         original.case_id,
         original.kind,
         tuple(diffs),
-        refused,
+        refusals[0] if refusals else None,
         money,
         state_before=before.state,
         state_after=case.state,
+        refusals=tuple(refusals),
     )
 
 
@@ -222,7 +234,9 @@ def _refusal(event: Event, exc: AfterSalesError) -> Refusal:
     return Refusal(event.seq, event.trigger, type(exc).__name__, getattr(exc, "rule", None), str(exc))
 
 
-def what_if(desk: Desk, policies: PolicySet, case_ids: Iterable[str] | None = None) -> WhatIfReport:
+def what_if(
+    desk: Desk, policies: PolicySet | PolicyVersions, case_ids: Iterable[str] | None = None
+) -> WhatIfReport:
     """Re-run the histories of ``case_ids`` (default: every stored case) under ``policies``."""
     from aftersales_core.desk import Desk as DeskType
     from aftersales_core.store import MemoryStore

@@ -11,7 +11,7 @@ or plain function::
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -103,6 +103,9 @@ from aftersales_core.policies.warranty import (
     default_warranty,
 )
 
+if TYPE_CHECKING:
+    from aftersales_core.policies.config import dump_policies, load_policies, policy_schema, write_policies
+
 __all__ = [
     "ANY_PARTNER",
     "DEFAULT_LADDER",
@@ -181,9 +184,27 @@ __all__ = [
     "default_settlement",
     "default_sla",
     "default_warranty",
+    "dump_policies",
+    "load_policies",
+    "policy_schema",
     "price_line",
     "three_guarantees",
+    "write_policies",
 ]
+
+# Policy files (pydantic models of every section) load on first use (PEP 562), so
+# that importing the policies stays cheap.
+_CONFIG = frozenset({"dump_policies", "load_policies", "policy_schema", "write_policies"})
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _CONFIG:
+        raise AttributeError(f"module 'aftersales_core.policies' has no attribute {name!r}")
+    from aftersales_core.policies import config
+
+    value = getattr(config, name)
+    globals()[name] = value
+    return value
 
 
 @attrs.frozen

@@ -97,13 +97,17 @@ def _permits(value: Iterable[Permit]) -> tuple[Permit, ...]:
     return tuple(value)
 
 
+def _triggers(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
 @attrs.frozen
 class PermissionTable:
     """First matching :class:`Permit` decides; unnamed triggers are open to humans."""
 
     permits: tuple[Permit, ...] = attrs.field(converter=_permits, default=())
     amount_limits: Mapping[str, Mapping[Role, Money]] = attrs.field(factory=dict, converter=_limits)
-    system_triggers: frozenset[str] = attrs.field(default=frozenset({"breach"}), converter=frozenset)
+    system_triggers: frozenset[str] = attrs.field(default=frozenset({"breach"}), converter=_triggers)
     # (kind, trigger) -> the rows that may apply, and prebuilt decisions: the table is
     # immutable, so both are computed once (this check runs on every fire).
     _rows: dict[tuple[str, str], tuple[tuple[int, Permit], ...]] = attrs.field(

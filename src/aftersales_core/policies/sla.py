@@ -58,6 +58,10 @@ def _targets(value: Mapping[str, Any]) -> dict[str, Target]:
     }
 
 
+def _pauses(value: Mapping[str, bool]) -> dict[str, bool]:
+    return dict(value)
+
+
 @attrs.frozen
 class SlaTable:
     """Targets by ``"kind.stage"`` (optionally ``"kind.stage@priority"``)."""
@@ -66,7 +70,7 @@ class SlaTable:
     hours: WorkingHours | None = None
     #: ``"kind.state" -> bool``: override which states stop the clocks (SLA-3). States
     #: not named keep the workflow's marking (e.g. ``repair.awaiting_consent`` pauses).
-    pause_states: Mapping[str, bool] = attrs.field(factory=dict, converter=dict)
+    pause_states: Mapping[str, bool] = attrs.field(factory=dict, converter=_pauses)
     # decisions per (kind, stage, priority): the table is immutable, so each is built once
     _cache: dict[tuple[str, str, str], Decision] = attrs.field(init=False, factory=dict, eq=False, repr=False)
 
