@@ -230,6 +230,8 @@ DOCUMENTED_MODULES = (
     "aftersales_core.store.sql",
     "aftersales_core.testing",
     "aftersales_core.whatif",
+    "aftersales_core.reporting",
+    "aftersales_core.diagrams",
 )
 
 

@@ -18,7 +18,7 @@ from aftersales_core.errors import AfterSalesError
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: subcommand modules, in the order ``--help`` lists them
-COMMANDS: tuple[str, ...] = ("demo",)
+COMMANDS: tuple[str, ...] = ("demo", "kpi", "diagram", "policy", "whatif")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="aftersales",
         description="After-sales service desk: consultations, complaints, repairs, returns.",
     )
+    from aftersales_core.commands.kpi import one_line_errors
+
+    one_line_errors(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"aftersales_core.commands.{name}").register(sub)
@@ -37,6 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
+    except BrokenPipeError:  # `aftersales policy schema | head`: the reader left, nothing to say
+        sys.stderr.close()
+        return 0
     except (AfterSalesError, OSError) as exc:
         print(f"aftersales: {exc}", file=sys.stderr)
         return 2

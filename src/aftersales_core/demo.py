@@ -1,4 +1,4 @@
-"""A scripted run of the service desk, used by ``aftersales demo``."""
+"""A scripted run of consultations through the service desk: ``aftersales demo --scripted``."""
 
 from __future__ import annotations
 

@@ -114,9 +114,9 @@ class Desk:
         """The case's recorded events, oldest first. ``redact`` masks personal data."""
         events = tuple(self.store.events(case_id))
         if redact:
-            from aftersales_core.privacy import redact_event
+            from aftersales_core.privacy import redact_history
 
-            events = tuple(redact_event(e) for e in events)
+            events = tuple(redact_history(events))  # across events: a name typed into a later note too
         return events
 
     def replay(self, case_id: str) -> Case:
@@ -240,7 +240,9 @@ class Desk:
             recorded.append(event)
         return recorded
 
-    def what_if(self, policies: PolicySet, case_ids: Iterable[str] | None = None) -> WhatIfReport:
+    def what_if(
+        self, policies: PolicySet | PolicyVersions, case_ids: Iterable[str] | None = None
+    ) -> WhatIfReport:
         """Re-run stored histories under ``policies`` and report what would differ:
         decisions, money facts, and triggers the new rules would refuse. Writes
         nothing. See :mod:`aftersales_core.whatif`."""
