@@ -240,3 +240,8 @@ def test_pausing_is_a_policy_choice() -> None:
     assert case.deadlines["work"].paused_since is None
     with pytest.raises(PolicyConfigError, match="pause_states"):
         SlaTable(targets={}, pause_states={"nodot": True})
+
+
+def test_a_negative_target_names_the_field() -> None:
+    with pytest.raises(PolicyConfigError, match="workdays"):
+        Target(-1)

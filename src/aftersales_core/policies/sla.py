@@ -45,9 +45,16 @@ class SlaPolicy(Protocol):
         ...
 
 
+def _non_negative(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        from aftersales_core.errors import PolicyConfigError
+
+        raise PolicyConfigError(f"sla.target.{attribute.name}", f"must be a whole number >= 0, got {value!r}")
+
+
 @attrs.frozen
 class Target:
-    workdays: int = attrs.field(validator=attrs.validators.ge(0))
+    workdays: int = attrs.field(validator=_non_negative)
     rule: str = "SLA-2"
 
 
