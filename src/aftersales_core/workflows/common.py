@@ -7,7 +7,7 @@ from pydantic import Field
 from aftersales_core.engine import Context, Effect, TransitionDef, guard
 from aftersales_core.intake import Input, Text
 
-__all__ = ["BreachIn", "FeedbackIn", "ReviewIn", "breach_row", "record_breach"]
+__all__ = ["BreachIn", "FeedbackIn", "ReviewIn", "breach_row", "record_breach", "record_feedback"]
 
 
 class BreachIn(Input):
@@ -33,6 +33,14 @@ class ReviewIn(Input):
 def deadline_running(ctx: Context) -> bool:
     name = ctx.input(BreachIn).deadline
     return name in ctx.case.deadlines and name not in ctx.case.fact("breached", ())
+
+
+def record_feedback(ctx: Context) -> None:
+    """G-1 (CON-3, CPL-7): the customer's satisfaction and comment, the step closing needs."""
+    data = ctx.input(FeedbackIn)
+    ctx.set("satisfaction", data.satisfaction)
+    if data.comment:
+        ctx.set("feedback", data.comment)
 
 
 def record_breach(ctx: Context) -> None:

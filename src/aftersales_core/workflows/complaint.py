@@ -52,7 +52,7 @@ from aftersales_core.policies.base import decide
 from aftersales_core.policies.escalation import EscalationCause, EscalationRequest
 from aftersales_core.policies.promotion import Promotion, PromotionRequest, RiskFlag
 from aftersales_core.policies.routing import Category, RoutingRequest, known_departments
-from aftersales_core.workflows.common import BreachIn, FeedbackIn, breach_row, record_breach
+from aftersales_core.workflows.common import BreachIn, FeedbackIn, breach_row, record_breach, record_feedback
 
 __all__ = [
     "WORKFLOW",
@@ -357,14 +357,6 @@ def decide_dispute(ctx: Context) -> None:
     ctx.set("decided_by", ctx.actor.id)
     ctx.set("decision_reason", data.reason)
     ctx.clear_deadline("resolution")
-
-
-def record_feedback(ctx: Context) -> None:
-    """CPL-7 / G-1: the customer's satisfaction, the step closing needs."""
-    data = ctx.input(FeedbackIn)
-    ctx.set("satisfaction", data.satisfaction)
-    if data.comment:
-        ctx.set("feedback", data.comment)
 
 
 def record_review(ctx: Context) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from aftersales_core.engine import Context, StateDef, TransitionDef, Workflow
 from aftersales_core.intake import Input, IntakeBase, Text
-from aftersales_core.workflows.common import FeedbackIn, ReviewIn, breach_row
+from aftersales_core.workflows.common import FeedbackIn, ReviewIn, breach_row, record_feedback
 
 __all__ = ["WORKFLOW", "AnswerIn", "ConsultationIntake", "ReferIn"]
 
@@ -64,13 +64,6 @@ def record_referral(ctx: Context) -> None:
         ctx.set("contact", data.contact)
     ctx.clear_deadline("response")
     ctx.start_deadline("answer", start=ctx.case.opened_at)
-
-
-def record_feedback(ctx: Context) -> None:
-    data = ctx.input(FeedbackIn)
-    ctx.set("satisfaction", data.satisfaction)
-    if data.comment:
-        ctx.set("feedback", data.comment)
 
 
 def record_review(ctx: Context) -> None:

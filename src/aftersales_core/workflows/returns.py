@@ -61,7 +61,7 @@ from aftersales_core.policies.returns import (
     Remedy,
     Severity,
 )
-from aftersales_core.workflows.common import FeedbackIn, ReviewIn, breach_row
+from aftersales_core.workflows.common import FeedbackIn, ReviewIn, breach_row, record_feedback
 
 __all__ = [
     "WORKFLOW",
@@ -562,13 +562,6 @@ def record_attribution(ctx: Context) -> None:
     )
     if department in _QUALITY_DEPARTMENTS:
         ctx.flag("production_feedback")
-
-
-def record_feedback(ctx: Context) -> None:
-    data = ctx.input(FeedbackIn)
-    ctx.set("satisfaction", data.satisfaction)
-    if data.comment:
-        ctx.set("feedback", data.comment)
 
 
 def record_review(ctx: Context) -> None:
