@@ -9,13 +9,16 @@ resume they move by exactly the working time spent paused (SLA-3).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 import attrs
 
 from aftersales_core.calendar import (
     BusinessCalendar,
+    ChinaCalendar,
+    TableCalendar,
+    WorkingHours,
     add_workdays,
     add_working_seconds,
     end_of_workday,
@@ -43,10 +46,7 @@ def deadline_for(
         raise ValueError("deadlines need a timezone-aware start")
     decision = sla(request)
     workdays = int(decision.result)
-    day = start.date()
-    due_day = add_workdays(calendar, day, workdays)
-    due = end_of_workday(due_day, sla.hours, start.tzinfo)
-    provisional = calendar.is_provisional(day) or calendar.is_provisional(due_day)
+    due, provisional = _due(calendar, start.date(), workdays, sla.hours, start.tzinfo)
     deadline = Deadline(
         name=name,
         due=due,
@@ -57,6 +57,35 @@ def deadline_for(
         provisional=provisional,
     )
     return deadline, decision
+
+
+_IMMUTABLE_CALENDARS = (ChinaCalendar, TableCalendar)
+_DUE: dict[tuple[int, date, int, WorkingHours | None, tzinfo], tuple[BusinessCalendar, datetime, bool]] = {}
+
+
+def _due(
+    calendar: BusinessCalendar, day: date, workdays: int, hours: WorkingHours | None, tz: tzinfo
+) -> tuple[datetime, bool]:
+    """The due instant ``workdays`` working days after ``day`` and whether it is
+    provisional. For the library's own calendars (immutable) the answer is kept, with
+    the calendar so that its id stays its own: many cases open on the same day. A
+    host's calendar may change its answers, so it is asked every time."""
+    if type(calendar) not in _IMMUTABLE_CALENDARS:
+        due_day = add_workdays(calendar, day, workdays)
+        return end_of_workday(due_day, hours, tz), calendar.is_provisional(day) or calendar.is_provisional(
+            due_day
+        )
+    key = (id(calendar), day, workdays, hours, tz)
+    hit = _DUE.get(key)
+    if hit is not None and hit[0] is calendar:
+        return hit[1], hit[2]
+    due_day = add_workdays(calendar, day, workdays)
+    due = end_of_workday(due_day, hours, tz)
+    provisional = calendar.is_provisional(day) or calendar.is_provisional(due_day)
+    if len(_DUE) > 4096:
+        _DUE.clear()
+    _DUE[key] = (calendar, due, provisional)
+    return due, provisional
 
 
 def compute_deadline(ctx: Context, name: str, stage: str, start: datetime) -> tuple[Deadline, Decision]:

@@ -200,12 +200,16 @@ def _ask_escalation(ctx: Context, request: EscalationRequest) -> None:
     ctx.set("level_role", rung.role)
 
 
+_PROMOTIONS = tuple((p, p.value) for p in Promotion)  # enum iteration is slow; this runs per open
+
+
 def _promote(ctx: Context) -> None:
     """Ask the promotion policy (CPL-4, CPL-5) until it has nothing more to add."""
-    risks = frozenset(RiskFlag(f) for f in ctx.fact("risk_flags", ()))
+    flags = ctx.fact("risk_flags", ())
+    risks = frozenset(RiskFlag(f) for f in flags) if flags else frozenset()
     rejections = int(ctx.fact("rejections", 0))
-    for _ in range(len(Promotion)):
-        promoted = frozenset(p for p in Promotion if ctx.has_flag(p.value))
+    for _ in _PROMOTIONS:
+        promoted = frozenset(p for p, value in _PROMOTIONS if ctx.has_flag(value))
         decision = ctx.policies.promotion(PromotionRequest(risks, rejections, promoted))
         if decision is None:
             return
