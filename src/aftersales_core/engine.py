@@ -35,6 +35,7 @@ from aftersales_core._frozen import EMPTY, FrozenDict
 from aftersales_core.errors import InvalidInput, PolicyConfigError, RuleViolation
 from aftersales_core.events import Decision, Event
 from aftersales_core.model import Actor, Case, Deadline
+from aftersales_core.sla import compute_deadline
 
 if TYPE_CHECKING:
     from aftersales_core.calendar import BusinessCalendar
@@ -258,8 +259,6 @@ class Context:
     ) -> Deadline:
         """Ask the SLA policy for the target of ``stage`` (default ``name``), compute
         the due instant on the calendar, record the decision and set the deadline."""
-        from aftersales_core.sla import compute_deadline
-
         deadline, decision = compute_deadline(self, name, stage or name, start or self.now)
         self.record(decision)
         self.set_deadline(deadline)
