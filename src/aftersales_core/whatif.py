@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from aftersales_core.clock import FixedClock
+from aftersales_core.engine import apply_event, replay
 from aftersales_core.errors import AfterSalesError
 from aftersales_core.events import Decision, Event
 from aftersales_core.model import Case
@@ -171,8 +172,6 @@ def _thaw(value: Any) -> Any:
 
 def _rerun(desk: Desk, history: tuple[Event, ...]) -> CaseDiff:
     """Re-handle ``history`` on ``desk`` (fresh in-memory store, fixed clock)."""
-    from aftersales_core.engine import apply_event
-
     clock = desk.clock
     assert isinstance(clock, FixedClock)
     opening = history[0]
@@ -199,7 +198,7 @@ def _rerun(desk: Desk, history: tuple[Event, ...]) -> CaseDiff:
             continue  # as if it had not happened
         diffs += _compare(event.seq, event.trigger, event.decisions, new_event.decisions)
         case = apply_event(case, new_event)
-    before = _final_case(history)
+    before = replay(history)
     money = {
         name: (value, case.facts.get(name, Money(0)))
         for name, value in before.facts.items()
@@ -222,12 +221,6 @@ def _rerun(desk: Desk, history: tuple[Event, ...]) -> CaseDiff:
         state_after=case.state,
         refusals=tuple(refusals),
     )
-
-
-def _final_case(history: tuple[Event, ...]) -> Case:
-    from aftersales_core.engine import replay
-
-    return replay(history)
 
 
 def _refusal(event: Event, exc: AfterSalesError) -> Refusal:

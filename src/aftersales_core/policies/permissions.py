@@ -34,9 +34,7 @@ __all__ = [
 ]
 
 HUMAN_ROLES: frozenset[Role] = frozenset(r for r in Role if r is not Role.SYSTEM)
-SUPERVISORS: frozenset[Role] = frozenset(
-    {Role.CS_SUPERVISOR, Role.TECH_SUPERVISOR, Role.SERVICE_SUPERVISOR, Role.MANAGER, Role.LEADERSHIP}
-)
+SUPERVISORS: frozenset[Role] = frozenset(r for r in Role if r.is_supervisor_or_above)
 MANAGERS: frozenset[Role] = frozenset({Role.MANAGER, Role.LEADERSHIP})
 
 
