@@ -148,3 +148,43 @@ def test_a_lost_linked_case_is_opened_when_the_key_is_redelivered(desk: Desk, ag
     assert again.state == "done"
     assert desk.get(child_id).intake["origin"] == case.id
     assert len(desk.history(case.id)) == 2
+
+
+def test_intake_accepts_the_domain_objects_themselves(desk: Desk, agent: Actor) -> None:
+    """An ERP holding a Customer and a Product (e.g. from an earlier case) passes them as they are."""
+    from datetime import date
+
+    from aftersales_core import Money
+    from aftersales_core.model import Component, Customer, Product, ProductLine
+
+    customer = Customer("C9", "华纺织造", "0575-8888-0009", partner="R-1")
+    product = Product(
+        "TX-900",
+        ProductLine.SMART_EQUIPMENT,
+        "SN-9",
+        date(2025, 6, 1),
+        components=(Component("tension sensor", 24, "", Money("860.50")),),
+    )
+    case = desk.open(
+        "consultation", actor=agent, customer=customer, product=product, channel="phone", question="?"
+    )
+    assert case.customer == customer
+    assert case.product == product
+    as_dicts = desk.open(
+        "consultation",
+        actor=agent,
+        customer={"id": "C9", "name": "华纺织造", "phone": "0575-8888-0009", "partner": "R-1"},
+        product={
+            "model": "TX-900",
+            "line": "smart_equipment",
+            "serial": "SN-9",
+            "purchase_date": "2025-06-01",
+            "components": [{"name": "tension sensor", "warranty_months": 24, "value": "860.50"}],
+        },
+        channel="phone",
+        question="?",
+    )
+    assert (as_dicts.customer, as_dicts.product) == (case.customer, case.product)
+    with pytest.raises(InvalidInput) as err:  # a domain object is validated like a dict
+        desk.open("consultation", actor=agent, customer=Customer(""), channel="phone", question="?")
+    assert err.value.field == "customer.id"

@@ -106,29 +106,39 @@ def _kind(tp: type) -> int:
 
 
 def freeze(value: Any) -> Any:
-    """Recursively turn dicts into FrozenDicts and lists/sets into tuples."""
+    """Recursively turn dicts into FrozenDicts and lists/sets into tuples.
+
+    What is frozen already comes back as it is (the same object), so freezing the
+    usual input — scalars, tuples of scalars, FrozenDicts — copies one dict at most.
+    """
     kind = _KINDS.get(type(value)) if type(value) is not FrozenDict else _FROZEN
     if kind is None:
         kind = _kind(type(value))
     if kind in (_IMMUTABLE, _FROZEN):
         return value
     if kind == _DICT:
-        for v in value.values():
-            if _KINDS.get(type(v)) != _IMMUTABLE:
-                kinds = _KINDS
-                return FrozenDict(
-                    {k: v if kinds.get(type(v)) == _IMMUTABLE else freeze(v) for k, v in value.items()}
-                )
-        return FrozenDict(value)
+        return _freeze_items(value)
     if kind == _SEQ:
         for v in value:
             if _KINDS.get(type(v)) != _IMMUTABLE:
-                return tuple(freeze(v) for v in value)
+                return tuple([freeze(v) for v in value])
         return value if type(value) is tuple else tuple(value)
     if kind == _MODEL:  # validated input: its fields, frozen (what model_dump() would give)
-        fields = value.__dict__
-        for v in fields.values():
-            if _KINDS.get(type(v)) != _IMMUTABLE:
-                return FrozenDict({k: freeze(v) for k, v in fields.items()})
-        return FrozenDict(fields)
+        return _freeze_items(value.__dict__)
     return tuple(sorted(freeze(v) for v in value))
+
+
+def _freeze_items(items: dict[Any, Any]) -> FrozenDict[Any, Any]:
+    kinds = _KINDS
+    changed: dict[Any, Any] | None = None
+    for k, v in items.items():
+        if kinds.get(type(v)) != _IMMUTABLE:
+            frozen = freeze(v)
+            if frozen is not v:
+                if changed is None:
+                    changed = {}
+                changed[k] = frozen
+    out: FrozenDict[Any, Any] = FrozenDict(items)
+    if changed:
+        dict.update(out, changed)  # still private to this call: safe to fill
+    return out

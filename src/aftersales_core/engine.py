@@ -452,25 +452,28 @@ class Workflow:
 
 def apply_event(case: Case | None, event: Event) -> Case:
     """Fold one event into a case snapshot (pure; used by ``fire`` and ``replay``)."""
+    # Case is built positionally, in its field order: this runs once per event.
     if case is None:
         if event.seq != 1:
             raise ValueError(f"history of {event.case_id!r} does not start with its opening event")
         data = event.data
-        intake = FrozenDict({k: v for k, v in data.items() if k not in ("customer", "product")})
+        intake: FrozenDict[str, Any] = FrozenDict(data)
+        dict.pop(intake, "customer", None)  # still private to this call: safe to trim
+        dict.pop(intake, "product", None)
         return Case(
-            id=event.case_id,
-            kind=event.kind,
-            state=event.dest,
-            version=1,
-            opened_at=event.at,
-            updated_at=event.at,
-            customer=data["customer"],
-            product=data.get("product"),
-            intake=intake,
-            facts=event.changes,
-            decisions=event.decisions,
-            deadlines={k: v for k, v in event.deadlines.items() if v is not None},
-            flags=frozenset(event.flags_on),
+            event.case_id,
+            event.kind,
+            event.dest,
+            1,
+            event.at,
+            event.at,
+            data["customer"],
+            data.get("product"),
+            intake,
+            event.changes,
+            event.decisions,
+            _running(event.deadlines),
+            frozenset(event.flags_on),
         )
     if event.seq != case.version + 1:
         raise ValueError(f"event {event.seq} of {case.id!r} does not follow version {case.version}")
@@ -487,20 +490,28 @@ def apply_event(case: Case | None, event: Event) -> Case:
     if event.flags_on or event.flags_off:
         flags = (flags - event.flags_off) | event.flags_on
     return Case(
-        id=case.id,
-        kind=case.kind,
-        state=event.dest,
-        version=event.seq,
-        opened_at=case.opened_at,
-        updated_at=event.at,
-        customer=case.customer,
-        product=case.product,
-        intake=case.intake,
-        facts=case.facts.merged(event.changes),
-        decisions=case.decisions + event.decisions if event.decisions else case.decisions,
-        deadlines=deadlines,
-        flags=flags,
+        case.id,
+        case.kind,
+        event.dest,
+        event.seq,
+        case.opened_at,
+        event.at,
+        case.customer,
+        case.product,
+        case.intake,
+        case.facts.merged(event.changes),
+        case.decisions + event.decisions if event.decisions else case.decisions,
+        deadlines,
+        flags,
     )
+
+
+def _running(deadlines: FrozenDict[str, Deadline | None]) -> FrozenDict[str, Deadline]:
+    """The deadlines an opening event set (a ``None`` there clears nothing yet)."""
+    for d in deadlines.values():
+        if d is None:
+            return FrozenDict({k: v for k, v in deadlines.items() if v is not None})
+    return deadlines  # type: ignore[return-value]
 
 
 def replay(events: Iterable[Event]) -> Case:

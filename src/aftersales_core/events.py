@@ -25,7 +25,9 @@ __all__ = ["Decision", "Event"]
 
 def _freeze_any(value: Any) -> Any:
     cls = value.__class__
-    return value if cls is FrozenDict or cls in _ATOMS else freeze(value)
+    if cls is FrozenDict or cls in _ATOMS or value == ():
+        return value
+    return freeze(value)
 
 
 _ATOMS = frozenset({str, int, bool, type(None)})

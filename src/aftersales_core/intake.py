@@ -11,7 +11,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-import attrs
 import pydantic
 from pydantic import ConfigDict, Field
 
@@ -22,6 +21,7 @@ __all__ = [
     "Amount",
     "ComponentIn",
     "CustomerIn",
+    "DomainIn",
     "Input",
     "IntakeBase",
     "ProductIn",
@@ -48,15 +48,14 @@ class Input(pydantic.BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _from_attrs(value: Any) -> Any:
-    if type(value) is dict:  # the usual case: an ERP's JSON
-        return value
-    if attrs.has(type(value)):
-        return attrs.asdict(value, recurse=True)
-    return value
+class DomainIn(Input):
+    """Input that may also be given as the domain object itself (a linked case
+    copies its parent's ``Customer`` and ``Product``): pydantic reads its attributes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, from_attributes=True)
 
 
-class CustomerIn(Input):
+class CustomerIn(DomainIn):
     id: Text
     name: str = ""
     phone: str = ""
@@ -64,16 +63,11 @@ class CustomerIn(Input):
     city: str = ""
     partner: str = ""
 
-    @pydantic.model_validator(mode="before")
-    @classmethod
-    def _coerce(cls, v: Any) -> Any:
-        return _from_attrs(v)
-
     def to_domain(self) -> Customer:
         return Customer(self.id, self.name, self.phone, self.address, self.city, self.partner)
 
 
-class ComponentIn(Input):
+class ComponentIn(DomainIn):
     name: Text
     warranty_months: int | None = Field(default=None, ge=0, le=600)
     serial: str = ""
@@ -88,13 +82,7 @@ class ComponentIn(Input):
         )
 
 
-def _component_value(v: Any) -> Any:
-    if isinstance(v, Money):
-        return v.amount
-    return v
-
-
-class ProductIn(Input):
+class ProductIn(DomainIn):
     model: Text
     line: ProductLine
     serial: str = ""
@@ -102,18 +90,6 @@ class ProductIn(Input):
     delivery_date: date | None = None
     components: tuple[ComponentIn, ...] = ()
     contract: str = ""
-
-    @pydantic.model_validator(mode="before")
-    @classmethod
-    def _coerce(cls, v: Any) -> Any:
-        v = _from_attrs(v)
-        if isinstance(v, dict) and v.get("components"):
-            v = dict(v)
-            v["components"] = [
-                {**c, "value": _component_value(c.get("value"))} if isinstance(c, dict) else c
-                for c in (_from_attrs(c) for c in v["components"])
-            ]
-        return v
 
     @pydantic.model_validator(mode="after")
     def _dates(self) -> ProductIn:

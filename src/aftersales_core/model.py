@@ -148,12 +148,16 @@ class Priority(StrEnum):
     URGENT = "urgent"  # special case (专案), CPL-4
 
 
+def _role(value: Role | str) -> Role:
+    return value if type(value) is Role else Role(value)
+
+
 @attrs.frozen
 class Actor:
     """Somebody (or the system) acting on a case."""
 
     id: str = attrs.field(validator=attrs.validators.min_len(1))
-    role: Role = attrs.field(converter=Role)
+    role: Role = attrs.field(converter=_role)
     name: str = ""
     department: str = Department.AFTERSALES.value
 
@@ -190,7 +194,11 @@ class Component:
 
 
 def _components(value: Iterable[Component]) -> tuple[Component, ...]:
-    return tuple(value)
+    return value if type(value) is tuple else tuple(value)
+
+
+def _product_line(value: ProductLine | str) -> ProductLine:
+    return value if type(value) is ProductLine else ProductLine(value)
 
 
 @attrs.frozen
@@ -198,7 +206,7 @@ class Product:
     """What the case is about (G-3, REP-1)."""
 
     model: str
-    line: ProductLine = attrs.field(converter=ProductLine)
+    line: ProductLine = attrs.field(converter=_product_line)
     serial: str = ""
     purchase_date: date | None = None
     delivery_date: date | None = None

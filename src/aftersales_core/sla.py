@@ -47,15 +47,7 @@ def deadline_for(
     decision = sla(request)
     workdays = int(decision.result)
     due, provisional = _due(calendar, start.date(), workdays, sla.hours, start.tzinfo)
-    deadline = Deadline(
-        name=name,
-        due=due,
-        rule=decision.rule,
-        started=start,
-        workdays=workdays,
-        calendar=calendar.name,
-        provisional=provisional,
-    )
+    deadline = Deadline(name, due, decision.rule, start, workdays, calendar.name, provisional)
     return deadline, decision
 
 

@@ -47,14 +47,7 @@ def decide(
     policy: str, rule: str, result: Any, reason: str, *, source: object = "", version: str = ""
 ) -> Decision:
     """Build a :class:`Decision`; ``source`` is the configured policy object (its repr is kept)."""
-    return Decision(
-        policy=policy,
-        rule=rule,
-        result=result,
-        reason=reason,
-        version=version,
-        source=_source_text(source),
-    )
+    return Decision(policy, rule, result, reason, version, _source_text(source))
 
 
 class Composable(Generic[R]):

@@ -87,13 +87,17 @@ def _levels(value: Iterable[Level | tuple[str, str] | tuple[str, str, str]]) -> 
     return tuple(v if isinstance(v, Level) else Level(*v) for v in value)
 
 
+def _cause(value: EscalationCause | str) -> EscalationCause:
+    return value if type(value) is EscalationCause else EscalationCause(value)
+
+
 @attrs.frozen
 class EscalationRequest:
     """Current ``level`` (0 = first rung), the ``cause``, optionally the level name
     asked for (``to``), the person's ``reason`` and the breached ``deadline``."""
 
     level: int = attrs.field(validator=attrs.validators.ge(0))
-    cause: EscalationCause = attrs.field(converter=EscalationCause)
+    cause: EscalationCause = attrs.field(converter=_cause)
     to: str | None = None
     reason: str = ""
     deadline: str | None = None

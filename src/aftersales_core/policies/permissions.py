@@ -114,23 +114,27 @@ class PermissionTable:
     _decisions: dict[tuple[int, bool], Decision] = attrs.field(init=False, factory=dict, eq=False, repr=False)
 
     def __call__(self, request: PermissionRequest, /) -> Decision:
-        role = request.actor.role
-        if role is not Role.SYSTEM and request.trigger not in self.system_triggers:
-            key = (request.kind, request.trigger)
+        return self.check(request.actor, request.kind, request.trigger, request.case)
+
+    def check(self, actor: Actor, kind: str, trigger: str, case: Case | None = None, /) -> Decision:
+        """The decision for one request, without building a :class:`PermissionRequest`
+        (the desk calls this directly on every fire when the slot holds a table)."""
+        role = actor.role
+        if role is not Role.SYSTEM and trigger not in self.system_triggers:
+            key = (kind, trigger)
             rows = self._rows.get(key)
             if rows is None:
-                kind, trigger = key
                 rows = self._rows[key] = tuple(
                     (i, p)
                     for i, p in enumerate(self.permits)
                     if p.trigger == trigger and p.kind in ("*", kind)
                 )
             for i, permit in rows:
-                if permit.flag is None or (request.case is not None and permit.flag in request.case.flags):
+                if permit.flag is None or (case is not None and permit.flag in case.flags):
                     return self._decision(i, role in permit.roles)
             return self._decision(-1, True)
         if role is Role.SYSTEM:
-            ok = request.trigger in self.system_triggers
+            ok = trigger in self.system_triggers
             return decide(
                 "permissions",
                 "G-7",
@@ -142,7 +146,7 @@ class PermissionTable:
             "permissions",
             "G-7",
             False,
-            f"{request.trigger} is fired by the system only",
+            f"{trigger} is fired by the system only",
             source="system_triggers",
         )
 

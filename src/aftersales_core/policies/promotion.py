@@ -69,13 +69,13 @@ _NO_PROMOTIONS: frozenset[Promotion] = frozenset()
 def _flags(value: Iterable[str]) -> frozenset[RiskFlag]:
     if not value:
         return _NO_FLAGS
-    return frozenset(RiskFlag(v) for v in value)
+    return frozenset(v if type(v) is RiskFlag else RiskFlag(v) for v in value)
 
 
 def _promotions(value: Iterable[str]) -> frozenset[Promotion]:
     if not value:
         return _NO_PROMOTIONS
-    return frozenset(Promotion(v) for v in value)
+    return frozenset(v if type(v) is Promotion else Promotion(v) for v in value)
 
 
 @attrs.frozen

@@ -15,20 +15,18 @@ from aftersales_core.store import DueItem, KeyRecord
 __all__ = ["MemoryStore"]
 
 
+#: an index entry: (due, case id, deadline name, what ``due`` lists for it)
 Entry = tuple[datetime, str, str, DueItem]
 
 
-def deadline_entries(case: Case) -> list[Entry]:
-    """Index entries (due, case id, deadline name, item) for a case's running deadlines."""
-    return [
-        (d.due, case.id, d.name, DueItem(case.id, case.kind, case.state, d))
-        for d in case.deadlines.values()
-        if d.paused_since is None
-    ]
-
-
 class MemoryStore:
-    """Keeps everything in dicts; ``due`` uses a sorted deadline index (bisect)."""
+    """Keeps everything in dicts; ``due`` reads a sorted index of running deadlines.
+
+    The index is a list of :data:`Entry` sorted by (due, case id, name), so ``due``
+    is one bisection and a slice. A deadline that starts, stops or moves is inserted
+    or removed by bisection; a transition that only changes the case's state
+    replaces the entries' items in place (their position does not change).
+    """
 
     def __init__(self) -> None:
         self._cases: dict[str, Case] = {}
@@ -36,8 +34,8 @@ class MemoryStore:
         self._keys: dict[str, KeyRecord] = {}
         self._counter = itertools.count(1)
         self._index: list[Entry] = []
-        # case id -> (state, [(due, name)] of running deadlines, its index entries)
-        self._indexed: dict[str, tuple[str, list[tuple[datetime, str]], list[Entry]]] = {}
+        #: case id -> (state, {deadline name: due}) of its running deadlines as indexed
+        self._indexed: dict[str, tuple[str, dict[str, datetime]]] = {}
 
     def new_id(self, prefix: str, /) -> str:
         while True:
@@ -74,28 +72,30 @@ class MemoryStore:
         self._cases[case.id] = case
         if key is not None:
             self._keys[key] = KeyRecord(key, case.id, case.version, events[-1].trigger)
-        self._reindex(case)
+        if case.deadlines or case.id in self._indexed:
+            self._reindex(case)
 
     def _reindex(self, case: Case) -> None:
-        old = self._indexed.get(case.id)
-        if old is None and not case.deadlines:
+        cid, state, index = case.id, case.state, self._index
+        old = self._indexed.get(cid)
+        running = {d.name: d.due for d in case.deadlines.values() if d.paused_since is None}
+        if old is not None and old[1] == running:
+            if old[0] != state:  # same deadlines, new state: the entries keep their places
+                for name, due in running.items():
+                    i = bisect.bisect_left(index, (due, cid, name))  # a 3-tuple sorts just before its entry
+                    index[i] = (due, cid, name, DueItem(cid, case.kind, state, case.deadlines[name]))
+                self._indexed[cid] = (state, running)
             return
-        running = [(d.due, d.name) for d in case.deadlines.values() if d.paused_since is None]
-        if old is not None and old[0] == case.state and old[1] == running:
-            return  # same deadlines, same state: the index holds
-        index = self._index
         if old is not None:
-            for entry in old[2]:
-                i = bisect.bisect_left(index, entry[:3])  # a 3-tuple sorts just before its entry
-                if i < len(index) and index[i][:3] == entry[:3]:
-                    del index[i]
-        new = deadline_entries(case)
-        for entry in new:
-            bisect.insort(index, entry)
-        if new:
-            self._indexed[case.id] = (case.state, running, new)
-        else:
-            self._indexed.pop(case.id, None)
+            for name, due in old[1].items():
+                i = bisect.bisect_left(index, (due, cid, name))
+                del index[i]
+        for name, due in running.items():
+            bisect.insort(index, (due, cid, name, DueItem(cid, case.kind, state, case.deadlines[name])))
+        if running:
+            self._indexed[cid] = (state, running)
+        elif old is not None:
+            del self._indexed[cid]
 
     def lookup_key(self, key: str, /) -> KeyRecord | None:
         return self._keys.get(key)

@@ -39,9 +39,8 @@ may ``cancel`` a special case.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-import attrs
 import pydantic
 
 from aftersales_core.engine import Context, StateDef, TransitionDef, Workflow, guard
@@ -140,8 +139,7 @@ class CancelIn(Input):
     reason: Text
 
 
-@attrs.frozen
-class _Level:
+class _Level(NamedTuple):
     level: int
     name: str
     role: str
@@ -201,15 +199,17 @@ def _ask_escalation(ctx: Context, request: EscalationRequest) -> None:
 
 
 _PROMOTIONS = tuple((p, p.value) for p in Promotion)  # enum iteration is slow; this runs per open
+_NONE: frozenset[Any] = frozenset()
 
 
 def _promote(ctx: Context) -> None:
     """Ask the promotion policy (CPL-4, CPL-5) until it has nothing more to add."""
     flags = ctx.fact("risk_flags", ())
-    risks = frozenset(RiskFlag(f) for f in flags) if flags else frozenset()
+    risks = frozenset([RiskFlag(f) for f in flags]) if flags else _NONE
     rejections = int(ctx.fact("rejections", 0))
     for _ in _PROMOTIONS:
-        promoted = frozenset(p for p, value in _PROMOTIONS if ctx.has_flag(value))
+        flagged = ctx.case.flags or ctx.flags_on
+        promoted = frozenset([p for p, value in _PROMOTIONS if ctx.has_flag(value)]) if flagged else _NONE
         decision = ctx.policies.promotion(PromotionRequest(risks, rejections, promoted))
         if decision is None:
             return
@@ -269,7 +269,7 @@ def on_open(ctx: Context) -> None:
     data = ctx.input(ComplaintIntake)
     ctx.set("owner", data.owner or ctx.actor.id)
     ctx.set("priority", Priority.NORMAL.value)
-    ctx.set("risk_flags", tuple(f.value for f in data.risk_flags))
+    ctx.set("risk_flags", tuple([f.value for f in data.risk_flags]))
     ctx.set("rejections", 0)
     ctx.set("proposals", 0)
     _promote(ctx)
