@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, NoReturn, TypeVar
+from enum import Enum
+from types import UnionType
+from typing import Annotated, Any, Literal, NoReturn, TypeVar, Union, get_args, get_origin
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -124,7 +126,10 @@ def freeze(value: Any) -> Any:
                 return tuple([freeze(v) for v in value])
         return value if type(value) is tuple else tuple(value)
     if kind == _MODEL:  # validated input: its fields, frozen (what model_dump() would give)
-        return _freeze_items(value.__dict__)
+        atomic = _ATOMIC_MODELS.get(type(value))
+        if atomic is None:
+            atomic = _ATOMIC_MODELS[type(value)] = _declares_atomic_fields(type(value))
+        return FrozenDict(value.__dict__) if atomic else _freeze_items(value.__dict__)
     return tuple(sorted(freeze(v) for v in value))
 
 
@@ -142,3 +147,33 @@ def _freeze_items(items: dict[Any, Any]) -> FrozenDict[Any, Any]:
     if changed:
         dict.update(out, changed)  # still private to this call: safe to fill
     return out
+
+
+#: pydantic model class -> whether every field's type holds immutable values only
+_ATOMIC_MODELS: dict[type, bool] = {}
+_ATOMIC_TYPES = (str, int, bool, float, bytes, Decimal, date, datetime, time, timedelta, type(None))
+
+
+def _declares_atomic_fields(model: type) -> bool:
+    """Whether a validated ``model`` can only hold immutable field values (then its
+    fields are frozen by one copy, without looking at each value)."""
+    fields = getattr(model, "model_fields", None)
+    if not isinstance(fields, dict):
+        return False
+    return all(is_atomic_type(f.annotation) for f in fields.values())
+
+
+def is_atomic_type(tp: Any) -> bool:
+    if tp in _ATOMIC_TYPES:
+        return True
+    if isinstance(tp, type):
+        return issubclass(tp, Enum)
+    origin = get_origin(tp)
+    if origin is Literal:
+        return all(type(a) in _ATOMIC_TYPES or isinstance(a, Enum) for a in get_args(tp))
+    if origin is Annotated or origin is Union or origin is UnionType or origin is tuple:
+        args = get_args(tp)
+        if origin is Annotated:
+            args = args[:1]
+        return bool(args) and all(a is Ellipsis or is_atomic_type(a) for a in args)
+    return False

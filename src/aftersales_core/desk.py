@@ -159,19 +159,10 @@ class Desk:
         self._check_permission(policies, actor, kind, "open", None)
         model = validate_input(wf.intake, intake)
         customer, product, rest = model.domain_parts()  # type: ignore[attr-defined]
-        rest = freeze(rest)
         case_id = case_id or self.store.new_id(wf.id_prefix)
         # what the effects see while the case opens: the intake, nothing established yet
         proto = Case(case_id, kind, wf.initial, 0, now, now, customer, product, rest)
-        ctx = Context(
-            case=proto,
-            actor=actor,
-            trigger="open",
-            data=model,
-            now=now,
-            policies=policies,
-            calendar=self.calendar,
-        )
+        ctx = Context(proto, actor, "open", model, now, policies, self.calendar)
         if wf.on_open is not None:
             wf.on_open(ctx)
         data = FrozenDict({"customer": customer, "product": product, **rest})
@@ -285,15 +276,7 @@ class Desk:
             raise InvalidInput(field, f"trigger {trigger!r} takes no input")
         else:
             payload = None
-        ctx = Context(
-            case=case,
-            actor=actor,
-            trigger=trigger,
-            data=payload,
-            now=now,
-            policies=policies,
-            calendar=self.calendar,
-        )
+        ctx = Context(case, actor, trigger, payload, now, policies, self.calendar)
         ctx._spawn_hook = self
         row = _select(rows, ctx)
         for g in row.guards:
@@ -341,7 +324,7 @@ class Desk:
             dest,
             EMPTY if data is None else freeze(data),
             decisions,
-            freeze(changes) if changes else EMPTY,
+            FrozenDict(changes) if changes else EMPTY,  # frozen value by value in Context.set
             frozenset(ctx.flags_on) if ctx.flags_on else _NOFLAGS,
             frozenset(ctx.flags_off) if ctx.flags_off else _NOFLAGS,
             freeze(deadlines) if deadlines else EMPTY,

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 import pydantic
 
-from aftersales_core._frozen import EMPTY, FrozenDict
+from aftersales_core._frozen import EMPTY, FrozenDict, freeze
 from aftersales_core.errors import InvalidInput, PolicyConfigError, RuleViolation
 from aftersales_core.events import Decision, Event
 from aftersales_core.model import Actor, Case, Deadline
@@ -55,6 +55,8 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=pydantic.BaseModel)
+
+_ATOMS = frozenset({str, int, bool, type(None)})
 
 
 # --------------------------------------------------------------------------- definitions
@@ -172,7 +174,6 @@ class Context:
 
     def __init__(
         self,
-        *,
         case: Case,
         actor: Actor,
         trigger: str,
@@ -229,7 +230,9 @@ class Context:
 
     # recording --------------------------------------------------------------------
     def set(self, name: str, value: Any) -> None:
-        self.changes[name] = value
+        """Record a fact; containers are frozen now (a dict becomes a FrozenDict, a
+        list a tuple), so the event takes the changes as they are."""
+        self.changes[name] = value if value.__class__ in _ATOMS else freeze(value)
 
     def flag(self, name: str) -> None:
         self.flags_on.add(name)
@@ -260,8 +263,8 @@ class Context:
         """Ask the SLA policy for the target of ``stage`` (default ``name``), compute
         the due instant on the calendar, record the decision and set the deadline."""
         deadline, decision = compute_deadline(self, name, stage or name, start or self.now)
-        self.record(decision)
-        self.set_deadline(deadline)
+        self.decisions.append(decision)
+        self._deadlines[name] = deadline
         return deadline
 
     def spawn(self, kind: str, intake: Mapping[str, Any]) -> str:

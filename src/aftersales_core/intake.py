@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import pydantic
 from pydantic import ConfigDict, Field
 
+from aftersales_core._frozen import FrozenDict, freeze, is_atomic_type
 from aftersales_core.model import Channel, Component, Customer, Product, ProductLine
 from aftersales_core.money import Money, to_decimal
 
@@ -117,8 +118,23 @@ class IntakeBase(Input):
     product: ProductIn | None = None
     origin: str = ""  # the case this one was opened from (linked cases)
 
-    def domain_parts(self) -> tuple[Customer, Product | None, dict[str, Any]]:
-        """Split into the customer, the product and the remaining intake fields."""
-        # the validated fields as they are (freeze() turns nested models into mappings)
-        rest = {k: v for k, v in self.__dict__.items() if k != "customer" and k != "product"}
-        return self.customer.to_domain(), self.product.to_domain() if self.product else None, rest
+    def domain_parts(self) -> tuple[Customer, Product | None, FrozenDict[str, Any]]:
+        """Split into the customer, the product and the remaining intake fields (frozen)."""
+        rest = dict(self.__dict__)
+        del rest["customer"], rest["product"]
+        product = self.product
+        atomic = _ATOMIC_REST.get(type(self))
+        if atomic is None:
+            atomic = _ATOMIC_REST[type(self)] = all(
+                is_atomic_type(f.annotation) for name, f in type(self).model_fields.items() if name not in _PARTS
+            )
+        return (
+            self.customer.to_domain(),
+            product.to_domain() if product is not None else None,
+            FrozenDict(rest) if atomic else freeze(rest),
+        )
+
+
+_PARTS = frozenset({"customer", "product"})
+#: intake class -> whether its fields other than customer and product hold immutable values only
+_ATOMIC_REST: dict[type, bool] = {}

@@ -26,7 +26,7 @@ from aftersales_core.calendar import (
 )
 from aftersales_core.events import Decision
 from aftersales_core.model import Deadline
-from aftersales_core.policies.sla import SlaPolicy, SlaRequest
+from aftersales_core.policies.sla import SlaPolicy, SlaRequest, SlaTable
 
 if TYPE_CHECKING:
     from aftersales_core.engine import Context
@@ -42,13 +42,18 @@ def deadline_for(
     The due instant is the end of the working day (``sla.hours.end``, or 23:59:59)
     that lies the target's number of working days after ``start``'s date.
     """
-    if start.tzinfo is None:
+    return _deadline(sla, calendar, sla(request), name, start)
+
+
+def _deadline(
+    sla: SlaPolicy, calendar: BusinessCalendar, decision: Decision, name: str, start: datetime
+) -> tuple[Deadline, Decision]:
+    tz = start.tzinfo
+    if tz is None:
         raise ValueError("deadlines need a timezone-aware start")
-    decision = sla(request)
     workdays = int(decision.result)
-    due, provisional = _due(calendar, start.date(), workdays, sla.hours, start.tzinfo)
-    deadline = Deadline(name, due, decision.rule, start, workdays, calendar.name, provisional)
-    return deadline, decision
+    due, provisional = _due(calendar, start.date(), workdays, sla.hours, tz)
+    return Deadline(name, due, decision.rule, start, workdays, calendar.name, provisional), decision
 
 
 _IMMUTABLE_CALENDARS = (ChinaCalendar, TableCalendar)
@@ -82,8 +87,15 @@ def _due(
 
 def compute_deadline(ctx: Context, name: str, stage: str, start: datetime) -> tuple[Deadline, Decision]:
     """:func:`deadline_for` with the context's policies, calendar and case priority."""
-    request = SlaRequest(ctx.kind, stage, str(ctx.fact("priority", "normal")), ctx.case)
-    return deadline_for(ctx.policies.sla, ctx.calendar, request, name, start)
+    priority = ctx.fact("priority", "normal")
+    if type(priority) is not str:
+        priority = str(priority)
+    sla = ctx.policies.sla
+    if type(sla) is SlaTable:  # the built-in table answers without a request object
+        decision = sla.target(ctx.kind, stage, priority)
+    else:
+        decision = sla(SlaRequest(ctx.kind, stage, priority, ctx.case))
+    return _deadline(sla, ctx.calendar, decision, name, start)
 
 
 def pause_deadline(deadline: Deadline, now: datetime) -> Deadline:

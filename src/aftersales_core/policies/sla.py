@@ -100,16 +100,21 @@ class SlaTable:
         return self.pause_states.get(f"{kind}.{state}", default)
 
     def __call__(self, request: SlaRequest, /) -> Decision:
-        ckey = (request.kind, request.stage, request.priority)
+        return self.target(request.kind, request.stage, request.priority)
+
+    def target(self, kind: str, stage: str, priority: str, /) -> Decision:
+        """The decision for one stage, without building an :class:`SlaRequest`
+        (the table's answer depends on these three only)."""
+        ckey = (kind, stage, priority)
         cached = self._cache.get(ckey)
         if cached is None:
-            cached = self._cache[ckey] = self._decide(request)
+            cached = self._cache[ckey] = self._decide(kind, stage, priority)
         return cached
 
-    def _decide(self, request: SlaRequest) -> Decision:
-        base = f"{request.kind}.{request.stage}"
-        target = self.targets.get(f"{base}@{request.priority}")
-        key = f"{base}@{request.priority}"
+    def _decide(self, kind: str, stage: str, priority: str) -> Decision:
+        base = f"{kind}.{stage}"
+        target = self.targets.get(f"{base}@{priority}")
+        key = f"{base}@{priority}"
         if target is None:
             target = self.targets.get(base)
             key = base
