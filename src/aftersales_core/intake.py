@@ -126,7 +126,9 @@ class IntakeBase(Input):
         atomic = _ATOMIC_REST.get(type(self))
         if atomic is None:
             atomic = _ATOMIC_REST[type(self)] = all(
-                is_atomic_type(f.annotation) for name, f in type(self).model_fields.items() if name not in _PARTS
+                is_atomic_type(f.annotation)
+                for name, f in type(self).model_fields.items()
+                if name not in _PARTS
             )
         return (
             self.customer.to_domain(),

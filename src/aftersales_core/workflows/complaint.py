@@ -147,7 +147,7 @@ class _Level(NamedTuple):
 
 def _level_of(result: Any) -> _Level:
     """Read an escalation decision's result ``{"level", "name", "role"}`` (CPL-3)."""
-    if isinstance(result, dict) or isinstance(result, Mapping):  # dict first: Mapping is an ABC
+    if isinstance(result, dict | Mapping):  # dict first: Mapping is an ABC (slow to check)
         level, name, role = result.get("level"), result.get("name", ""), result.get("role", "")
         if type(level) is int and level >= 0 and isinstance(name, str) and isinstance(role, str):
             return _Level(level, name, role)
