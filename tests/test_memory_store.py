@@ -18,6 +18,7 @@ from aftersales_core import CHINA_TZ, Actor, Role
 from aftersales_core.events import Event
 from aftersales_core.model import Case, Customer, Deadline
 from aftersales_core.store import MemoryStore
+from aftersales_core.store.memory import _SortedIndex
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=CHINA_TZ)
 AGENT = Actor("agent-1", Role.AGENT)
@@ -42,7 +43,7 @@ def _scan(store: MemoryStore, before: datetime) -> list[tuple[datetime, str, str
 #: (case number, deadline name, minutes or None to clear, paused, new state)
 _steps = st.lists(
     st.tuples(
-        st.integers(0, 5),
+        st.integers(0, 9),
         st.sampled_from(NAMES),
         st.one_of(st.none(), st.integers(0, 6)),  # few instants: restarts at the same due happen
         st.booleans(),
@@ -52,12 +53,19 @@ _steps = st.lists(
 )
 
 
+class _TinyBlocks(_SortedIndex):
+    """Blocks of at most four entries: the examples split and empty blocks often."""
+
+    LOAD = 2
+
+
 @settings(max_examples=150, deadline=None)
 @given(steps=_steps, probes=st.lists(st.integers(-1, 8), min_size=1, max_size=4))
 def test_due_matches_a_scan_after_any_updates(
     steps: list[tuple[int, str, int | None, bool, str]], probes: list[int]
 ) -> None:
     store = MemoryStore()
+    store._index = _TinyBlocks()
     cases: dict[int, Case] = {}
     for n, name, minutes, paused, state in steps:
         case = cases.get(n)

@@ -188,7 +188,8 @@ class Desk:
         ``ConcurrencyConflict`` when the case has moved on since the caller read it.
         On any error the stored case and its history are unchanged.
         """
-        _check_actor(actor)
+        if actor.__class__ is not Actor:
+            _check_actor(actor)
         if key is not None:
             replayed = self._idempotent(key, case_id, trigger)
             if replayed is not None:
@@ -267,8 +268,15 @@ class Desk:
         if rows is None:
             raise InvalidTrigger(trigger, case.state, self._allowed(wf, case, actor, now), kind=case.kind)
         policies = self.policies if self._versions is None else self._versions.at(now)
-        self._check_permission(policies, actor, case.kind, trigger, case)
-        model = rows[0].input
+        permissions = policies.permissions
+        if type(permissions) is PermissionTable:  # the built-in table: no request object
+            allowed = permissions.check(actor, case.kind, trigger, case)
+            if not allowed.result:
+                self._check_permission(policies, actor, case.kind, trigger, case)  # raises
+        else:
+            self._check_permission(policies, actor, case.kind, trigger, case)
+        first = rows[0]
+        model = first.input
         if model is not None:
             payload: pydantic.BaseModel | None = validate_input(model, data)
         elif data:
@@ -278,13 +286,14 @@ class Desk:
             payload = None
         ctx = Context(case, actor, trigger, payload, now, policies, self.calendar)
         ctx._spawn_hook = self
-        row = _select(rows, ctx)
+        row = first if first.when is None else _select(rows, ctx)
         for g in row.guards:
             g.enforce(ctx)
         if row.effect is not None:
             row.effect(ctx)
         dest = row.dest or case.state
-        _run_clocks(wf, ctx, case.state, dest)
+        if case.deadlines or ctx._deadlines:  # else no clock runs: nothing to stop, pause or resume
+            _run_clocks(wf, ctx, case.state, dest)
         return self._event(ctx, case, trigger, case.state, dest, payload, key)
 
     def _prepare_spawn(self, actor: Actor, kind: str, intake: dict[str, Any]) -> str:
@@ -311,7 +320,7 @@ class Desk:
             version = ctx.policies.version
             decisions = tuple([self._stamp(d, version) for d in ctx.decisions])
         changes = ctx.changes
-        deadlines = ctx.raw_deadline_changes()
+        deadlines = ctx._deadlines
         # positional, in the field order of Event (the hot path: keywords cost twice as much)
         return Event(
             case.version + 1,

@@ -132,7 +132,8 @@ class PermissionTable:
             for i, permit in rows:
                 if permit.flag is None or (case is not None and permit.flag in case.flags):
                     return self._decision(i, role in permit.roles)
-            return self._decision(-1, True)
+            found = self._decisions.get((-1, True))
+            return found if found is not None else self._decision(-1, True)
         if role is Role.SYSTEM:
             ok = trigger in self.system_triggers
             return decide(

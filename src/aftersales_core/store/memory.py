@@ -22,8 +22,8 @@ Entry = tuple[datetime, str, str, DueItem]
 class MemoryStore:
     """Keeps everything in dicts; ``due`` reads a sorted index of running deadlines.
 
-    The index is a list of :data:`Entry` sorted by (due, case id, name), so ``due``
-    is one bisection and a slice. A deadline that starts, stops or moves is inserted
+    The index holds :data:`Entry` tuples sorted by (due, case id, name), so ``due``
+    is a bisection and a slice. A deadline that starts, stops or moves is inserted
     or removed by bisection; a transition that only changes the case's state
     replaces the entries' items in place (their position does not change).
     """
@@ -33,7 +33,7 @@ class MemoryStore:
         self._events: dict[str, list[Event]] = {}
         self._keys: dict[str, KeyRecord] = {}
         self._counter = itertools.count(1)
-        self._index: list[Entry] = []
+        self._index = _SortedIndex()
         #: case id -> (state, {deadline name: due}) of its running deadlines as indexed
         self._indexed: dict[str, tuple[str, dict[str, datetime]]] = {}
 
@@ -82,16 +82,14 @@ class MemoryStore:
         if old is not None and old[1] == running:
             if old[0] != state:  # same deadlines, new state: the entries keep their places
                 for name, due in running.items():
-                    i = bisect.bisect_left(index, (due, cid, name))  # a 3-tuple sorts just before its entry
-                    index[i] = (due, cid, name, DueItem(cid, case.kind, state, case.deadlines[name]))
+                    index.replace((due, cid, name, DueItem(cid, case.kind, state, case.deadlines[name])))
                 self._indexed[cid] = (state, running)
             return
         if old is not None:
             for name, due in old[1].items():
-                i = bisect.bisect_left(index, (due, cid, name))
-                del index[i]
+                index.remove((due, cid, name))
         for name, due in running.items():
-            bisect.insort(index, (due, cid, name, DueItem(cid, case.kind, state, case.deadlines[name])))
+            index.insert((due, cid, name, DueItem(cid, case.kind, state, case.deadlines[name])))
         if running:
             self._indexed[cid] = (state, running)
         elif old is not None:
@@ -101,8 +99,7 @@ class MemoryStore:
         return self._keys.get(key)
 
     def due(self, before: datetime, /) -> list[DueItem]:
-        end = bisect.bisect_left(self._index, (before,))
-        return [entry[3] for entry in self._index[:end]]
+        return self._index.below(before)
 
     def case_ids(self, kind: str | None = None, /) -> Iterator[str]:
         for cid, case in self._cases.items():
@@ -114,3 +111,74 @@ class MemoryStore:
 
     def __repr__(self) -> str:
         return f"MemoryStore(cases={len(self._cases)})"
+
+
+class _SortedIndex:
+    """Entries sorted by (due, case id, name), kept in blocks of at most ``2 * LOAD``.
+
+    One flat sorted list would move half of itself on every insertion; blocks
+    bound that to a block's length, and a second bisection over each block's last
+    entry finds the block. (The layout of ``sortedcontainers.SortedList``, reduced
+    to what the store needs.)
+    """
+
+    LOAD = 512
+    __slots__ = ("_blocks", "_lasts")
+
+    def __init__(self) -> None:
+        self._blocks: list[list[Entry]] = []
+        self._lasts: list[Entry] = []  # the last entry of each block
+
+    def __len__(self) -> int:
+        return sum(len(b) for b in self._blocks)
+
+    def insert(self, entry: Entry) -> None:
+        blocks, lasts = self._blocks, self._lasts
+        if not blocks:
+            blocks.append([entry])
+            lasts.append(entry)
+            return
+        i = bisect.bisect_left(lasts, entry)
+        if i == len(blocks):  # after everything: onto the last block
+            i -= 1
+            blocks[i].append(entry)
+            lasts[i] = entry
+        else:
+            bisect.insort(blocks[i], entry)
+        block = blocks[i]
+        if len(block) > 2 * self.LOAD:
+            half = self.LOAD
+            blocks[i : i + 1] = [block[:half], block[half:]]
+            lasts[i : i + 1] = [block[half - 1], block[-1]]
+
+    def remove(self, key: tuple[datetime, str, str]) -> None:
+        # a 3-tuple sorts just before the entry it is the start of
+        i = bisect.bisect_left(self._lasts, key)
+        block = self._blocks[i]
+        j = bisect.bisect_left(block, key)
+        assert block[j][:3] == key, "the deadline index lost an entry"
+        del block[j]
+        if not block:
+            del self._blocks[i], self._lasts[i]
+        elif j == len(block):
+            self._lasts[i] = block[-1]
+
+    def replace(self, entry: Entry) -> None:
+        key = entry[:3]
+        i = bisect.bisect_left(self._lasts, key)
+        block = self._blocks[i]
+        j = bisect.bisect_left(block, key)
+        assert block[j][:3] == key, "the deadline index lost an entry"
+        block[j] = entry
+        if j == len(block) - 1:
+            self._lasts[i] = entry
+
+    def below(self, before: datetime) -> list[DueItem]:
+        key = (before,)
+        blocks = self._blocks
+        i = bisect.bisect_left(self._lasts, key)  # blocks before i end before ``before``
+        out = [entry[3] for block in blocks[:i] for entry in block]
+        if i < len(blocks):
+            block = blocks[i]
+            out.extend(entry[3] for entry in block[: bisect.bisect_left(block, key)])
+        return out
