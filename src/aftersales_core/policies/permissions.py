@@ -36,6 +36,7 @@ __all__ = [
 HUMAN_ROLES: frozenset[Role] = frozenset(r for r in Role if r is not Role.SYSTEM)
 SUPERVISORS: frozenset[Role] = frozenset(r for r in Role if r.is_supervisor_or_above)
 MANAGERS: frozenset[Role] = frozenset({Role.MANAGER, Role.LEADERSHIP})
+_SYSTEM = Role.SYSTEM  # a module global: reading an enum member off its class is slow
 
 
 @attrs.frozen
@@ -120,7 +121,7 @@ class PermissionTable:
         """The decision for one request, without building a :class:`PermissionRequest`
         (the desk calls this directly on every fire when the slot holds a table)."""
         role = actor.role
-        if role is not Role.SYSTEM and trigger not in self.system_triggers:
+        if role is not _SYSTEM and trigger not in self.system_triggers:
             key = (kind, trigger)
             rows = self._rows.get(key)
             if rows is None:
@@ -134,7 +135,7 @@ class PermissionTable:
                     return self._decision(i, role in permit.roles)
             found = self._decisions.get((-1, True))
             return found if found is not None else self._decision(-1, True)
-        if role is Role.SYSTEM:
+        if role is _SYSTEM:
             ok = trigger in self.system_triggers
             return decide(
                 "permissions",

@@ -98,12 +98,22 @@ _CATEGORY_ZH = {
 }
 
 
+# converters that pass a member through without calling the enum (a slow call, and
+# requests are built on every routing)
 def _optional_line(value: str | None) -> ProductLine | None:
-    return None if value is None else ProductLine(value)
+    return value if value is None or type(value) is ProductLine else ProductLine(value)
 
 
 def _optional_channel(value: str | None) -> Channel | None:
-    return None if value is None else Channel(value)
+    return value if value is None or type(value) is Channel else Channel(value)
+
+
+def _as_category(value: str) -> Category:
+    return value if type(value) is Category else Category(value)
+
+
+def _as_channel(value: str) -> Channel:
+    return value if type(value) is Channel else Channel(value)
 
 
 @attrs.frozen
@@ -112,8 +122,8 @@ class RoutingRequest:
     the product line (G-5; ``None`` when no product is named), the intermediary or
     retailer concerned (``""``: none) and the customer's id (for custom rules)."""
 
-    category: Category = attrs.field(converter=Category)
-    channel: Channel = attrs.field(converter=Channel)
+    category: Category = attrs.field(converter=_as_category)
+    channel: Channel = attrs.field(converter=_as_channel)
     product_line: ProductLine | None = attrs.field(default=None, converter=_optional_line)
     partner: str = ""
     customer: str = ""
@@ -415,8 +425,12 @@ def known_departments(policy: object) -> frozenset[str]:
     """The G-6 departments plus those a routing policy declares (tables and
     :class:`DefaultRoute` anywhere in a ``|`` chain). Used to check departments
     typed by people (reroute, review)."""
+    hit = _KNOWN_BY_POLICY.get(id(policy))
+    if hit is not None and hit[0] is policy:
+        return hit[1]
     out = set(_KNOWN)
     todo = [policy]
+    immutable = True
     while todo:
         p = todo.pop()
         if isinstance(p, FirstMatch):
@@ -429,7 +443,17 @@ def known_departments(policy: object) -> frozenset[str]:
         elif isinstance(p, DefaultRoute):
             out |= p.departments
             out.add(p.department)
-    return frozenset(out)
+        else:
+            immutable = False  # a host's rule: not ours to assume it never changes
+    known = frozenset(out)
+    if immutable:  # tables and chains of them are frozen: their departments are kept
+        if len(_KNOWN_BY_POLICY) > 256:
+            _KNOWN_BY_POLICY.clear()
+        _KNOWN_BY_POLICY[id(policy)] = (policy, known)  # holds the policy: its id stays its own
+    return known
+
+
+_KNOWN_BY_POLICY: dict[int, tuple[object, frozenset[str]]] = {}
 
 
 # --------------------------------------------------------------------------- defaults

@@ -170,6 +170,11 @@ def _routing_request(ctx: Context) -> RoutingRequest:
     )
 
 
+# module globals: reading an enum member off its class is slow, and these run on every open
+_INTAKE, _URGENT, _BREACH = EscalationCause.INTAKE, EscalationCause.URGENT, EscalationCause.BREACH
+_NORMAL = Priority.NORMAL.value
+
+
 def _level(ctx: Context) -> int:
     return int(ctx.fact("level", 0))
 
@@ -178,19 +183,19 @@ def _ask_escalation(ctx: Context, request: EscalationRequest) -> None:
     """Ask the escalation policy (CPL-3) and record the level it gives."""
     decision = ctx.policies.escalation(request)
     if decision is None:
-        if request.cause is EscalationCause.BREACH:
+        if request.cause is _BREACH:
             return  # the policy does not escalate on breaches
         raise PolicyConfigError(
             "escalation", f"the escalation policy gave no level for a {request.cause.value!r} request"
         )
     rung = _level_of(decision.result)
     current = _level(ctx)
-    if request.cause is not EscalationCause.INTAKE:
+    if request.cause is not _INTAKE:
         if rung.level < current:
             raise PolicyConfigError(
                 "escalation", f"the policy lowered the level from {current} to {rung.level}"
             )
-        if rung.level == current and request.cause is not EscalationCause.BREACH:
+        if rung.level == current and request.cause is not _BREACH:
             raise RuleViolation("CPL-3", f"escalation must go up the ladder; the policy kept level {current}")
     ctx.record(decision)
     ctx.set("level", rung.level)
@@ -268,12 +273,12 @@ def on_open(ctx: Context) -> None:
     """CPL-1: owner, priority, risk flags, first level and deadlines."""
     data = ctx.input(ComplaintIntake)
     ctx.set("owner", data.owner or ctx.actor.id)
-    ctx.set("priority", Priority.NORMAL.value)
+    ctx.set("priority", _NORMAL)
     ctx.set("risk_flags", tuple([f.value for f in data.risk_flags]))
     ctx.set("rejections", 0)
     ctx.set("proposals", 0)
     _promote(ctx)
-    cause = EscalationCause.URGENT if data.urgent else EscalationCause.INTAKE
+    cause = _URGENT if data.urgent else _INTAKE
     _ask_escalation(ctx, EscalationRequest(0, cause, reason="urgent at intake" if data.urgent else ""))
     ctx.start_deadline("response", stage="response")
     ctx.start_deadline("resolution", stage="resolution")
