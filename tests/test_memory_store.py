@@ -25,18 +25,18 @@ AGENT = Actor("agent-1", Role.AGENT)
 NAMES = ("response", "resolution")
 
 
-def _deadline(name: str, minutes: int, paused: bool) -> Deadline:
+def _deadline(name: str, minutes: int, paused: bool, rule: str = "SLA-2") -> Deadline:
     due = T0 + timedelta(minutes=minutes)
-    return Deadline(name, due, "SLA-2", T0, 1, "test", False, T0 if paused else None)
+    return Deadline(name, due, rule, T0, 1, "test", False, T0 if paused else None)
 
 
-def _scan(store: MemoryStore, before: datetime) -> list[tuple[datetime, str, str, str]]:
+def _scan(store: MemoryStore, before: datetime) -> list[tuple[datetime, str, str, str, str]]:
     out = []
     for cid in store.case_ids():
         case = store.load(cid)
         for d in case.deadlines.values():
             if d.paused_since is None and d.due < before:
-                out.append((d.due, cid, d.name, case.state))
+                out.append((d.due, cid, d.name, case.state, d.rule))
     return sorted(out)
 
 
@@ -75,14 +75,17 @@ def test_due_matches_a_scan_after_any_updates(
         if minutes is None:
             deadlines.pop(name, None)
         else:
-            deadlines[name] = _deadline(name, minutes, paused)
+            # the rule differs from step to step: a deadline restarted at the same instant
+            deadlines[name] = _deadline(name, minutes, paused, rule=f"R-{len(cases)}-{state}")
         new = attrs.evolve(case, version=case.version + 1, state=state, deadlines=deadlines)
         event = Event(new.version, new.id, new.kind, "note", T0, AGENT, case.state, state)
         store.append(new, (event,), expected_version=case.version)
         cases[n] = new
         for probe in probes:
             before = T0 + timedelta(minutes=probe)
-            listed = [(i.due, i.case_id, i.deadline.name, i.state) for i in store.due(before)]
+            listed = [
+                (i.due, i.case_id, i.deadline.name, i.state, i.deadline.rule) for i in store.due(before)
+            ]
             assert listed == _scan(store, before)
 
 

@@ -24,8 +24,9 @@ class MemoryStore:
 
     The index holds :data:`Entry` tuples sorted by (due, case id, name), so ``due``
     is a bisection and a slice. A deadline that starts, stops or moves is inserted
-    or removed by bisection; a transition that only changes the case's state
-    replaces the entries' items in place (their position does not change).
+    or removed by bisection. A transition that leaves the running deadlines alone
+    does not touch the index: ``due`` notices an entry whose case has a new state
+    (or a new deadline object with the same due instant) and refreshes it there.
     """
 
     def __init__(self) -> None:
@@ -34,8 +35,8 @@ class MemoryStore:
         self._keys: dict[str, KeyRecord] = {}
         self._counter = itertools.count(1)
         self._index = _SortedIndex()
-        #: case id -> (state, {deadline name: due}) of its running deadlines as indexed
-        self._indexed: dict[str, tuple[str, dict[str, datetime]]] = {}
+        #: case id -> {deadline name: due} of its running deadlines as indexed
+        self._indexed: dict[str, dict[str, datetime]] = {}
 
     def new_id(self, prefix: str, /) -> str:
         while True:
@@ -76,30 +77,39 @@ class MemoryStore:
             self._reindex(case)
 
     def _reindex(self, case: Case) -> None:
-        cid, state, index = case.id, case.state, self._index
+        cid, index = case.id, self._index
         old = self._indexed.get(cid)
         running = {d.name: d.due for d in case.deadlines.values() if d.paused_since is None}
-        if old is not None and old[1] == running:
-            if old[0] != state:  # same deadlines, new state: the entries keep their places
-                for name, due in running.items():
-                    index.replace((due, cid, name, DueItem(cid, case.kind, state, case.deadlines[name])))
-                self._indexed[cid] = (state, running)
-            return
+        if old == running or (old is None and not running):
+            return  # the same deadlines run: a new state or snapshot is picked up by ``due``
         if old is not None:
-            for name, due in old[1].items():
-                index.remove((due, cid, name))
+            for name, due in old.items():
+                if running.get(name) != due:
+                    index.remove((due, cid, name))
         for name, due in running.items():
-            index.insert((due, cid, name, DueItem(cid, case.kind, state, case.deadlines[name])))
+            if old is None or old.get(name) != due:
+                index.insert((due, cid, name, DueItem(cid, case.kind, case.state, case.deadlines[name])))
         if running:
-            self._indexed[cid] = (state, running)
-        elif old is not None:
+            self._indexed[cid] = running
+        else:
             del self._indexed[cid]
 
     def lookup_key(self, key: str, /) -> KeyRecord | None:
         return self._keys.get(key)
 
     def due(self, before: datetime, /) -> list[DueItem]:
-        return self._index.below(before)
+        cases, index = self._cases, self._index
+        out = []
+        for entry in index.below(before):
+            item = entry[3]
+            case = cases[item.case_id]
+            deadline = case.deadlines[item.deadline.name]
+            if case.state != item.state or deadline is not item.deadline:
+                # the case moved on since the entry was made: refresh it (its place is the same)
+                item = DueItem(case.id, case.kind, case.state, deadline)
+                index.replace((entry[0], entry[1], entry[2], item))
+            out.append(item)
+        return out
 
     def case_ids(self, kind: str | None = None, /) -> Iterator[str]:
         for cid, case in self._cases.items():
@@ -173,12 +183,12 @@ class _SortedIndex:
         if j == len(block) - 1:
             self._lasts[i] = entry
 
-    def below(self, before: datetime) -> list[DueItem]:
+    def below(self, before: datetime) -> list[Entry]:
         key = (before,)
         blocks = self._blocks
         i = bisect.bisect_left(self._lasts, key)  # blocks before i end before ``before``
-        out = [entry[3] for block in blocks[:i] for entry in block]
+        out = [entry for block in blocks[:i] for entry in block]
         if i < len(blocks):
             block = blocks[i]
-            out.extend(entry[3] for entry in block[: bisect.bisect_left(block, key)])
+            out.extend(block[: bisect.bisect_left(block, key)])
         return out
