@@ -104,18 +104,21 @@ def flat_key_accounts(request: WarrantyRequest, /) -> Decision | None:
 DAYS = st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31))
 ACME_PRODUCTS = products(contract=st.sampled_from(["", "KA-0001", "MA-2026-001"]))
 SETTINGS = settings(max_examples=100, deadline=None, database=None, phases=[Phase.generate, Phase.shrink])
+#: a search that must find a known bug: more examples, and the same ones on every run
+#: (a random search of 100 may miss a motor under a key account now and then)
+SEARCH = settings(SETTINGS, max_examples=400, derandomize=True)
 
 
-def policy_properties(policy: WarrantyPolicy) -> list[Callable[[], None]]:
+def policy_properties(policy: WarrantyPolicy, run: settings = SETTINGS) -> list[Callable[[], None]]:
     """The properties ACME's rule book asks of a warranty policy, as Hypothesis tests."""
 
-    @SETTINGS
+    @run
     @given(product=ACME_PRODUCTS, on=DAYS)
     def decides_every_dated_product(product: Product, on: date) -> None:
         if product.purchase_date or product.delivery_date:
             decide_warranty(policy, product, on=on)  # raises if some component gets no decision
 
-    @SETTINGS
+    @run
     @given(product=ACME_PRODUCTS, on=DAYS)
     def never_below_the_spec_minimum(product: Product, on: date) -> None:
         if not (product.purchase_date or product.delivery_date):
@@ -124,7 +127,7 @@ def policy_properties(policy: WarrantyPolicy) -> list[Callable[[], None]]:
         minimum = SPEC_MINIMUM.get(product.line, 0)
         assert whole["until"] >= add_months(whole["start"], minimum) - timedelta(days=1), whole
 
-    @SETTINGS
+    @run
     @given(product=ACME_PRODUCTS, on=DAYS)
     def in_warranty_means_not_after_until(product: Product, on: date) -> None:
         if not (product.purchase_date or product.delivery_date):
@@ -132,7 +135,7 @@ def policy_properties(policy: WarrantyPolicy) -> list[Callable[[], None]]:
         for d in decide_warranty(policy, product, on=on).values():
             assert d.result["in_warranty"] == (on <= d.result["until"]), d.reason
 
-    @SETTINGS
+    @run
     @given(product=ACME_PRODUCTS, on=DAYS)
     def key_accounts_never_get_less(product: Product, on: date) -> None:
         if not product.contract.startswith("KA-") or not (product.purchase_date or product.delivery_date):
@@ -224,7 +227,7 @@ def main() -> None:
     run_state_machine_as_test(RepairUnderAcme, settings=MACHINE)
     print("repairs under ACME's policies keep the kit's invariants")
 
-    wrong_draft = policy_properties(flat_key_accounts | TABLE)[-1]
+    wrong_draft = policy_properties(flat_key_accounts | TABLE, run=SEARCH)[-1]
     report = caught(wrong_draft)
     assert "key account covered until" in report
     print("\nthe flat 24-month draft is caught:\n" + report)
