@@ -28,6 +28,7 @@ from aftersales_core import (
     StoreError,
 )
 from aftersales_core.engine import apply_event
+from aftersales_core.store import MemoryStore, Store
 from aftersales_core.store.sql import SCHEMA_VERSION, SqlStore, retrying
 from postgres_server import pg_server, pg_url  # noqa: F401  (fixtures)
 
@@ -72,7 +73,7 @@ def engine(url: str) -> Iterator[sa.Engine]:
     eng.dispose()
 
 
-def desk_on(store: SqlStore) -> Desk:
+def desk_on(store: Store) -> Desk:
     return Desk(store=store, clock=FixedClock(MONDAY))
 
 
@@ -415,3 +416,32 @@ def test_retrying_gives_up_and_respects_expected_version() -> None:
     assert len(attempts) == 1
     with pytest.raises(ValueError, match="at least 1"):
         retrying(always_stale, attempts=0)
+
+
+def test_the_index_follows_each_deadline_of_a_complaint_as_memory_does(store: SqlStore) -> None:
+    """Only the deadlines an event changed are rewritten: the rest of the case's rows stay right."""
+    from aftersales_core.workflows import get_workflow
+
+    wf = get_workflow("complaint")
+    steps = [
+        ("route", AGENT, {}),  # ends the response deadline, the resolution deadline runs on
+        ("promote_special", AGENT, {"flag": "media"}),  # restarts resolution under the urgent target
+        ("start", AGENT, {"owner": "eng-7"}),
+        ("propose_resolution", AGENT, {"remedy": "replace"}),
+        ("customer_accepts", AGENT, {}),  # ends resolution
+    ]
+    memory = MemoryStore()
+    desks = [desk_on(store), desk_on(memory)]
+    ids = [d.open("complaint", actor=AGENT, **dict(wf.example)).id for d in desks]
+    later = datetime(2026, 12, 31, tzinfo=CHINA_TZ)
+
+    def listed(s: SqlStore | MemoryStore) -> list[tuple[str, str, datetime]]:
+        return [(i.deadline.name, i.state, i.due) for i in s.due(later)]
+
+    assert listed(store) == listed(memory)
+    assert len(listed(store)) == 2
+    for trigger, actor, data in steps:
+        for desk, cid in zip(desks, ids, strict=True):
+            desk.fire(cid, trigger, actor=actor, **data)
+        assert listed(store) == listed(memory), trigger
+    assert listed(store) == []

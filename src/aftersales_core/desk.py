@@ -26,6 +26,7 @@ from aftersales_core.calendar import BusinessCalendar
 from aftersales_core.clock import Clock, SystemClock
 from aftersales_core.engine import Context, TransitionDef, Workflow, apply_event, replay, validate_input
 from aftersales_core.errors import (
+    AfterSalesError,
     CaseNotFound,
     ConcurrencyConflict,
     InvalidInput,
@@ -190,14 +191,21 @@ class Desk:
         """
         if actor.__class__ is not Actor:
             _check_actor(actor)
-        if key is not None:
-            replayed = self._idempotent(key, case_id, trigger)
-            if replayed is not None:
-                return replayed
-        case = self.store.load(case_id)
-        if expected_version is not None and case.version != expected_version:
-            raise ConcurrencyConflict(case_id, expected_version, case.version)
-        event = self._handle(case, trigger, actor, data, key)
+        # A key is looked up only when the call fails (a redelivered call usually
+        # fails: the case moved on, or the store refuses the key): a first delivery,
+        # the usual case, costs no extra read. Handling writes nothing, so trying
+        # first is safe.
+        try:
+            case = self.store.load(case_id)
+            if expected_version is not None and case.version != expected_version:
+                raise ConcurrencyConflict(case_id, expected_version, case.version)
+            event = self._handle(case, trigger, actor, data, key)
+        except AfterSalesError:
+            if key is not None:
+                replayed = self._idempotent(key, case_id, trigger)
+                if replayed is not None:
+                    return replayed
+            raise
         new = apply_event(case, event)
         committed = self._commit(new, event, case.version, key)
         if event.spawns:
