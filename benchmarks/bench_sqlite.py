@@ -4,13 +4,14 @@
     python benchmarks/bench_sqlite.py --quick    # a few seconds
 
 Our side: ``Desk.fire`` on consultations (refer, answer, close, review; every
-fire carries an idempotency key), one transaction per fire, each reading the case
-and the key first. The reference: plain ``sqlite3`` doing the same writes per fire,
-in one ``BEGIN IMMEDIATE`` transaction each — insert the event row, upsert the
-case snapshot row, insert the idempotency key row, insert the outbox row — with
-the very rows our side wrote (the same JSON texts), on the same schema and the
-same pragmas (WAL, ``synchronous=NORMAL``). The reference neither reads nor
-encodes anything, and skips the deadline index rows our store also writes.
+fire carries an idempotency key), one transaction per fire, reading the case
+first. The reference: plain ``sqlite3`` doing the same writes per fire, in one
+``BEGIN IMMEDIATE`` transaction each — insert the event row, upsert the case
+snapshot row, insert the idempotency key row, insert the outbox row, and for
+each deadline the event changed delete its index row and insert the new one if
+it runs — with the very rows our side wrote (the same JSON texts), on the same
+schema and the same pragmas (WAL, ``synchronous=NORMAL``). The reference neither
+reads, decides nor encodes anything.
 
 Both sides run in the same process, interleaved in chunks of 25 cases (ours
 fires on a chunk, then raw writes the same rows), each side's time added up
@@ -67,6 +68,8 @@ _RAW_UPSERT = (
 _RAW_EVENT = "INSERT INTO aftersales_events (case_id, seq, trigger, at, body) VALUES (?, ?, ?, ?, ?)"
 _RAW_KEY = "INSERT INTO aftersales_keys (key, case_id, seq, trigger) VALUES (?, ?, ?, ?)"
 _RAW_OUTBOX = "INSERT INTO aftersales_outbox (case_id, seq) VALUES (?, ?)"
+_RAW_DEADLINE_CLEAR = "DELETE FROM aftersales_deadlines WHERE case_id = ? AND name = ?"
+_RAW_DEADLINE = "INSERT INTO aftersales_deadlines (case_id, name, due, body) VALUES (?, ?, ?, ?)"
 
 
 def _clock() -> FixedClock:
@@ -96,6 +99,7 @@ def _written(store: SqlStore, cid: str) -> list[tuple[Any, ...]]:
         if ev.seq == 1:
             continue
         nxt = case.next_deadline
+        running = {d.name: d for d in case.deadlines.values() if d.paused_since is None}
         writes.append(
             (
                 (cid, ev.seq, ev.trigger, _instant(ev.at), codec.dumps_event(ev)),
@@ -109,6 +113,14 @@ def _written(store: SqlStore, cid: str) -> list[tuple[Any, ...]]:
                 ),
                 (ev.key, cid, ev.seq, ev.trigger),
                 (cid, ev.seq),
+                # the deadline index: each deadline the event changed loses its row; a running one
+                # gets its new row
+                [(cid, name) for name in ev.deadlines],
+                [
+                    (cid, name, _instant(running[name].due), codec.dumps(running[name]))
+                    for name in ev.deadlines
+                    if name in running
+                ],
             )
         )
     return writes
@@ -144,14 +156,26 @@ def _round(tmp: Path, r: int, n: int, chunk: int) -> tuple[float, float, int]:
             writes = [w for cid in part for w in _written(store, cid)]
             fires += len(writes)
             t = time.perf_counter()
-            for event_row, case_row, key_row, outbox_row in writes:
+            for event_row, case_row, key_row, outbox_row, cleared, indexed in writes:
                 conn.execute("BEGIN IMMEDIATE")
                 conn.execute(_RAW_EVENT, event_row)
                 conn.execute(_RAW_UPSERT, case_row)
                 conn.execute(_RAW_KEY, key_row)
                 conn.execute(_RAW_OUTBOX, outbox_row)
+                for deadline_key in cleared:
+                    conn.execute(_RAW_DEADLINE_CLEAR, deadline_key)
+                for deadline_row in indexed:
+                    conn.execute(_RAW_DEADLINE, deadline_row)
                 conn.execute("COMMIT")
             raw += time.perf_counter() - t
+        # the same writes: both databases end with the same deadline index and snapshots
+        query = "SELECT case_id, name, due, body FROM aftersales_deadlines ORDER BY case_id, name"
+        cases = "SELECT id, state, version, next_due, snapshot FROM aftersales_cases ORDER BY id"
+        with sqlite3.connect(tmp / f"ours-{r}.db") as ours_db:
+            same = ours_db.execute(query).fetchall() == conn.execute(query).fetchall()
+            same = same and ours_db.execute(cases).fetchall() == conn.execute(cases).fetchall()
+        ours_db.close()
+        assert same, "the reference did not write what the store wrote"
     finally:
         conn.close()
         store.close()

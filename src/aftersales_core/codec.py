@@ -288,6 +288,28 @@ def _fragment(value: Any) -> str:
     return text
 
 
+#: FrozenDicts and tuples at least this long have their text kept by identity too: a
+#: snapshot carries its intake, its decisions and its deadlines over unchanged
+_SHARED_MIN = 3
+
+
+def _shared(value: Any) -> str:
+    hit = _FRAGMENTS.get(id(value))
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    if type(value) is tuple:
+        text = "[" + ",".join([_piece(item) for item in value]) + "]"
+    else:
+        try:
+            text = "{" + ",".join([_encode_str(k) + ":" + _piece(v) for k, v in value.items()]) + "}"
+        except TypeError:  # a key that is not a str: the encoder says what JSON does with it
+            return _ENCODER.encode(value)
+    if len(_FRAGMENTS) >= _FRAGMENTS_MAX:
+        _FRAGMENTS.clear()
+    _FRAGMENTS[id(value)] = (value, text)
+    return text
+
+
 def _piece(value: Any) -> str:
     kind = type(value)
     if kind is str:
@@ -301,12 +323,18 @@ def _piece(value: Any) -> str:
     if kind is FrozenDict:
         if not value:
             return "{}"
-        if all(type(k) is str for k in value):
+        if len(value) >= _SHARED_MIN:
+            return _shared(value)
+        try:
             return "{" + ",".join([_encode_str(k) + ":" + _piece(v) for k, v in value.items()]) + "}"
+        except TypeError:  # a key that is not a str: the encoder says what JSON does with it
+            pass
     elif kind is datetime:
         stamp: str = value.isoformat()
         return '{"$t":"datetime","v":"' + stamp + '"}'
     elif kind is tuple:
+        if len(value) >= _SHARED_MIN:
+            return _shared(value)
         return "[" + ",".join([_piece(item) for item in value]) + "]"
     elif kind is bool:
         return "true" if value else "false"
