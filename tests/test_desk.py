@@ -188,3 +188,16 @@ def test_intake_accepts_the_domain_objects_themselves(desk: Desk, agent: Actor) 
     with pytest.raises(InvalidInput) as err:  # a domain object is validated like a dict
         desk.open("consultation", actor=agent, customer=Customer(""), channel="phone", question="?")
     assert err.value.field == "customer.id"
+
+
+def test_a_redelivered_fire_that_would_succeed_again_is_caught_by_the_store(desk: Desk, agent: Actor) -> None:
+    """``escalate`` may be fired again from the same state: the repeat is stopped by the
+    store refusing the used key, and the first result comes back."""
+    from aftersales_core.workflows import get_workflow
+
+    case = desk.open("complaint", actor=agent, **dict(get_workflow("complaint").example))
+    first = desk.fire(case.id, "escalate", actor=agent, key="erp-9", reason="slow")
+    again = desk.fire(case.id, "escalate", actor=agent, key="erp-9", reason="slow")
+    assert again == first
+    assert [e.trigger for e in desk.history(case.id)] == ["open", "escalate"]
+    assert desk.get(case.id).fact("level") == 1
