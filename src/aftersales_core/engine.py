@@ -57,6 +57,7 @@ __all__ = [
 M = TypeVar("M", bound=pydantic.BaseModel)
 
 _ATOMS = frozenset({str, int, bool, type(None)})
+_NO_FLAGS: frozenset[str] = frozenset()
 
 
 # --------------------------------------------------------------------------- definitions
@@ -193,10 +194,12 @@ class Context:
         self.calendar = calendar
         self.changes: dict[str, Any] = {}
         self.decisions: list[Decision] = []
-        self.flags_on: set[str] = set()
-        self.flags_off: set[str] = set()
+        # most triggers raise no flag and open no linked case: these start as shared
+        # empty values and become their own set or list on the first write
+        self.flags_on: set[str] | frozenset[str] = _NO_FLAGS
+        self.flags_off: set[str] | frozenset[str] = _NO_FLAGS
         self._deadlines: dict[str, Deadline | None] = {}
-        self.spawns: list[tuple[str, str, dict[str, Any]]] = []
+        self.spawns: list[tuple[str, str, dict[str, Any]]] | tuple[()] = ()
         #: what opens linked cases (the Desk); ``_prepare_spawn(actor, kind, intake) -> new id``
         self._spawn_hook: Any = None
 
@@ -235,12 +238,14 @@ class Context:
         self.changes[name] = value if value.__class__ in _ATOMS else freeze(value)
 
     def flag(self, name: str) -> None:
-        self.flags_on.add(name)
-        self.flags_off.discard(name)
+        self.flags_on = {*self.flags_on, name}
+        if name in self.flags_off:
+            self.flags_off = set(self.flags_off) - {name}
 
     def unflag(self, name: str) -> None:
-        self.flags_off.add(name)
-        self.flags_on.discard(name)
+        self.flags_off = {*self.flags_off, name}
+        if name in self.flags_on:
+            self.flags_on = set(self.flags_on) - {name}
 
     def record(self, decision: Decision) -> Decision:
         self.decisions.append(decision)
@@ -276,7 +281,7 @@ class Context:
             raise RuntimeError("this context cannot open linked cases")
         data = {**intake, "origin": self.case.id}
         case_id: str = self._spawn_hook._prepare_spawn(self.actor, kind, data)
-        self.spawns.append((kind, case_id, data))
+        self.spawns = [*self.spawns, (kind, case_id, data)]
         return case_id
 
     def raw_deadline_changes(self) -> dict[str, Deadline | None]:

@@ -173,6 +173,27 @@ class EscalationLadder(Composable[EscalationRequest]):
             return self._decisions[key]
         except KeyError:
             pass
+        return self._decide_new(key, request)
+
+    def decide_for(
+        self,
+        level: int,
+        cause: EscalationCause,
+        to: str | None = None,
+        reason: str = "",
+        deadline: str | None = None,
+        /,
+    ) -> Decision | None:
+        """The decision for these request fields; a decision already taken comes back
+        without an :class:`EscalationRequest` being built (the workflow's hot path)."""
+        key = (level, cause, to, reason, deadline)
+        try:
+            return self._decisions[key]
+        except KeyError:
+            pass
+        return self._decide_new(key, EscalationRequest(level, cause, to, reason, deadline))
+
+    def _decide_new(self, key: tuple[Any, ...], request: EscalationRequest) -> Decision | None:
         decision = self._decide_request(request)  # refusals raise and are not cached
         if len(self._decisions) > 4096:
             self._decisions.clear()

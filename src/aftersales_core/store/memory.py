@@ -15,8 +15,8 @@ from aftersales_core.store import DueItem, KeyRecord
 __all__ = ["MemoryStore"]
 
 
-#: an index entry: (due, case id, deadline name, what ``due`` lists for it)
-Entry = tuple[datetime, str, str, DueItem]
+#: an index entry: (due, case id, deadline name, what ``due`` listed for it, if it did)
+Entry = tuple[datetime, str, str, DueItem | None]
 
 
 class MemoryStore:
@@ -24,9 +24,11 @@ class MemoryStore:
 
     The index holds :data:`Entry` tuples sorted by (due, case id, name), so ``due``
     is a bisection and a slice. A deadline that starts, stops or moves is inserted
-    or removed by bisection. A transition that leaves the running deadlines alone
-    does not touch the index: ``due`` notices an entry whose case has a new state
-    (or a new deadline object with the same due instant) and refreshes it there.
+    or removed by bisection. Most deadlines are met before they are ever listed, so
+    an entry's :class:`DueItem` is made by the first ``due`` that lists it; a
+    transition that leaves the running deadlines alone does not touch the index,
+    and ``due`` refreshes an item whose case has a new state (or a new deadline
+    object with the same due instant).
     """
 
     def __init__(self) -> None:
@@ -88,7 +90,7 @@ class MemoryStore:
                     index.remove((due, cid, name))
         for name, due in running.items():
             if old is None or old.get(name) != due:
-                index.insert((due, cid, name, DueItem(cid, case.kind, case.state, case.deadlines[name])))
+                index.insert((due, cid, name, None))  # its DueItem is made if it is ever listed
         if running:
             self._indexed[cid] = running
         else:
@@ -102,10 +104,10 @@ class MemoryStore:
         out = []
         for entry in index.below(before):
             item = entry[3]
-            case = cases[item.case_id]
-            deadline = case.deadlines[item.deadline.name]
-            if case.state != item.state or deadline is not item.deadline:
-                # the case moved on since the entry was made: refresh it (its place is the same)
+            case = cases[entry[1]]
+            deadline = case.deadlines[entry[2]]
+            if item is None or case.state != item.state or deadline is not item.deadline:
+                # first listed, or the case moved on since: (re)make the item (its place is the same)
                 item = DueItem(case.id, case.kind, case.state, deadline)
                 index.replace((entry[0], entry[1], entry[2], item))
             out.append(item)

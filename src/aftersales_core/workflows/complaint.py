@@ -48,7 +48,7 @@ from aftersales_core.errors import InvalidInput, PolicyConfigError, RuleViolatio
 from aftersales_core.intake import Input, IntakeBase, Text
 from aftersales_core.model import Priority
 from aftersales_core.policies.base import decide
-from aftersales_core.policies.escalation import EscalationCause, EscalationRequest
+from aftersales_core.policies.escalation import EscalationCause, EscalationLadder, EscalationRequest
 from aftersales_core.policies.promotion import Promotion, PromotionRequest, RiskFlag
 from aftersales_core.policies.routing import Category, RoutingRequest, known_departments
 from aftersales_core.workflows.common import BreachIn, FeedbackIn, breach_row, record_breach, record_feedback
@@ -179,23 +179,34 @@ def _level(ctx: Context) -> int:
     return int(ctx.fact("level", 0))
 
 
-def _ask_escalation(ctx: Context, request: EscalationRequest) -> None:
+def _ask_escalation(
+    ctx: Context,
+    level: int,
+    cause: EscalationCause,
+    to: str | None = None,
+    reason: str = "",
+    deadline: str | None = None,
+) -> None:
     """Ask the escalation policy (CPL-3) and record the level it gives."""
-    decision = ctx.policies.escalation(request)
+    policy = ctx.policies.escalation
+    if type(policy) is EscalationLadder:  # the built-in ladder answers without a request object
+        decision = policy.decide_for(level, cause, to, reason, deadline)
+    else:
+        decision = policy(EscalationRequest(level, cause, to, reason, deadline))
     if decision is None:
-        if request.cause is _BREACH:
+        if cause is _BREACH:
             return  # the policy does not escalate on breaches
         raise PolicyConfigError(
-            "escalation", f"the escalation policy gave no level for a {request.cause.value!r} request"
+            "escalation", f"the escalation policy gave no level for a {cause.value!r} request"
         )
     rung = _level_of(decision.result)
     current = _level(ctx)
-    if request.cause is not _INTAKE:
+    if cause is not _INTAKE:
         if rung.level < current:
             raise PolicyConfigError(
                 "escalation", f"the policy lowered the level from {current} to {rung.level}"
             )
-        if rung.level == current and request.cause is not _BREACH:
+        if rung.level == current and cause is not _BREACH:
             raise RuleViolation("CPL-3", f"escalation must go up the ladder; the policy kept level {current}")
     ctx.record(decision)
     ctx.set("level", rung.level)
@@ -279,7 +290,7 @@ def on_open(ctx: Context) -> None:
     ctx.set("proposals", 0)
     _promote(ctx)
     cause = _URGENT if data.urgent else _INTAKE
-    _ask_escalation(ctx, EscalationRequest(0, cause, reason="urgent at intake" if data.urgent else ""))
+    _ask_escalation(ctx, 0, cause, reason="urgent at intake" if data.urgent else "")
     ctx.start_deadline("response", stage="response")
     ctx.start_deadline("resolution", stage="resolution")
 
@@ -391,7 +402,7 @@ def escalate(ctx: Context) -> None:
         cause = EscalationCause.CUSTOMER
     else:
         cause = EscalationCause.MANUAL
-    _ask_escalation(ctx, EscalationRequest(_level(ctx), cause, to=data.to, reason=data.reason))
+    _ask_escalation(ctx, _level(ctx), cause, to=data.to, reason=data.reason)
 
 
 def promote_special(ctx: Context) -> None:
@@ -413,7 +424,7 @@ def breach_and_escalate(ctx: Context) -> None:
     """SLA-2 / CPL-3: record the breach once and let the escalation policy react."""
     record_breach(ctx)
     name = ctx.input(BreachIn).deadline
-    _ask_escalation(ctx, EscalationRequest(_level(ctx), EscalationCause.BREACH, deadline=name))
+    _ask_escalation(ctx, _level(ctx), _BREACH, deadline=name)
 
 
 # ---------------------------------------------------------------- definition
