@@ -57,6 +57,10 @@ class PermissionPolicy(Protocol):
         ...
 
 
+def _sorted_roles(roles: frozenset[Role]) -> str:
+    return "frozenset({" + ", ".join(repr(r) for r in sorted(roles)) + "})"
+
+
 def _roles(value: object) -> frozenset[Role]:
     if isinstance(value, str):
         return frozenset({Role(value)})
@@ -69,7 +73,8 @@ class Permit:
     when the case carries ``flag`` (if given)."""
 
     trigger: str
-    roles: frozenset[Role] = attrs.field(converter=_roles)
+    # sorted in the repr: it is a decision's source text, which must not depend on set order
+    roles: frozenset[Role] = attrs.field(converter=_roles, repr=_sorted_roles)
     kind: str = "*"
     flag: str | None = None
     rule: str = "G-7"
