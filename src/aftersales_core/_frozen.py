@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, NoReturn, TypeVar, Union, get_args, 
 K = TypeVar("K")
 V = TypeVar("V")
 
-__all__ = ["EMPTY", "FrozenDict", "freeze"]
+__all__ = ["EMPTY", "SCALARS", "FrozenDict", "declares_atomic_fields", "freeze", "is_atomic_type"]
 
 
 class FrozenDict(dict[K, V]):
@@ -128,7 +128,7 @@ def freeze(value: Any) -> Any:
     if kind == _MODEL:  # validated input: its fields, frozen (what model_dump() would give)
         atomic = _ATOMIC_MODELS.get(type(value))
         if atomic is None:
-            atomic = _ATOMIC_MODELS[type(value)] = _declares_atomic_fields(type(value))
+            atomic = declares_atomic_fields(type(value))
         return FrozenDict(value.__dict__) if atomic else _freeze_items(value.__dict__)
     return tuple(sorted(freeze(v) for v in value))
 
@@ -149,18 +149,27 @@ def _freeze_items(items: dict[Any, Any]) -> FrozenDict[Any, Any]:
     return out
 
 
-#: pydantic model class -> whether every field's type holds immutable values only
-_ATOMIC_MODELS: dict[type, bool] = {}
+#: pydantic model class (with the fields left out, if any) -> whether its fields hold immutable values only
+_ATOMIC_MODELS: dict[type | tuple[type, frozenset[str]], bool] = {}
 _ATOMIC_TYPES = (str, int, bool, float, bytes, Decimal, date, datetime, time, timedelta, type(None))
+_NONE_LEFT_OUT: frozenset[str] = frozenset()
+#: the types whose values ``Context.set`` and ``Decision`` keep without a look inside
+SCALARS: frozenset[type] = frozenset({str, int, bool, type(None)})
 
 
-def _declares_atomic_fields(model: type) -> bool:
-    """Whether a validated ``model`` can only hold immutable field values (then its
-    fields are frozen by one copy, without looking at each value)."""
-    fields = getattr(model, "model_fields", None)
-    if not isinstance(fields, dict):
-        return False
-    return all(is_atomic_type(f.annotation) for f in fields.values())
+def declares_atomic_fields(model: type, leave_out: frozenset[str] = _NONE_LEFT_OUT) -> bool:
+    """Whether a validated ``model`` can only hold immutable values in its fields
+    (those in ``leave_out`` aside); then its fields are frozen by one copy, without
+    looking at each value. Answered once per model class."""
+    key: type | tuple[type, frozenset[str]] = (model, leave_out) if leave_out else model
+    found = _ATOMIC_MODELS.get(key)
+    if found is None:
+        fields = getattr(model, "model_fields", None)
+        found = isinstance(fields, dict) and all(
+            is_atomic_type(f.annotation) for name, f in fields.items() if name not in leave_out
+        )
+        _ATOMIC_MODELS[key] = found
+    return found
 
 
 def is_atomic_type(tp: Any) -> bool:

@@ -277,11 +277,13 @@ _encode_str: Callable[[str], str] = (
 )  # what the encoder uses (ensure_ascii=False)
 
 
-def _fragment(value: Any) -> str:
+def _fragment(value: Any, encode: Callable[[Any], str] = _ENCODER.encode) -> str:
+    """The text of ``value``, kept by identity (the entry holds the value, so its id
+    cannot be reused while the text is kept)."""
     hit = _FRAGMENTS.get(id(value))
     if hit is not None and hit[0] is value:
         return hit[1]
-    text = _ENCODER.encode(value)
+    text = encode(value)
     if len(_FRAGMENTS) >= _FRAGMENTS_MAX:
         _FRAGMENTS.clear()
     _FRAGMENTS[id(value)] = (value, text)
@@ -293,21 +295,13 @@ def _fragment(value: Any) -> str:
 _SHARED_MIN = 3
 
 
-def _shared(value: Any) -> str:
-    hit = _FRAGMENTS.get(id(value))
-    if hit is not None and hit[0] is value:
-        return hit[1]
+def _container(value: Any) -> str:
     if type(value) is tuple:
-        text = "[" + ",".join([_piece(item) for item in value]) + "]"
-    else:
-        try:
-            text = "{" + ",".join([_encode_str(k) + ":" + _piece(v) for k, v in value.items()]) + "}"
-        except TypeError:  # a key that is not a str: the encoder says what JSON does with it
-            return _ENCODER.encode(value)
-    if len(_FRAGMENTS) >= _FRAGMENTS_MAX:
-        _FRAGMENTS.clear()
-    _FRAGMENTS[id(value)] = (value, text)
-    return text
+        return "[" + ",".join([_piece(item) for item in value]) + "]"
+    try:
+        return "{" + ",".join([_encode_str(k) + ":" + _piece(v) for k, v in value.items()]) + "}"
+    except TypeError:  # a key that is not a str: the encoder says what JSON does with it
+        return _ENCODER.encode(value)
 
 
 def _piece(value: Any) -> str:
@@ -320,23 +314,12 @@ def _piece(value: Any) -> str:
         return "null"
     if kind in _FRAGMENT_TYPES:
         return _fragment(value)
-    if kind is FrozenDict:
-        if not value:
-            return "{}"
-        if len(value) >= _SHARED_MIN:
-            return _shared(value)
-        try:
-            return "{" + ",".join([_encode_str(k) + ":" + _piece(v) for k, v in value.items()]) + "}"
-        except TypeError:  # a key that is not a str: the encoder says what JSON does with it
-            pass
-    elif kind is datetime:
+    if kind is FrozenDict or kind is tuple:
+        return _fragment(value, _container) if len(value) >= _SHARED_MIN else _container(value)
+    if kind is datetime:
         stamp: str = value.isoformat()
         return '{"$t":"datetime","v":"' + stamp + '"}'
-    elif kind is tuple:
-        if len(value) >= _SHARED_MIN:
-            return _shared(value)
-        return "[" + ",".join([_piece(item) for item in value]) + "]"
-    elif kind is bool:
+    if kind is bool:
         return "true" if value else "false"
     return _ENCODER.encode(value)
 

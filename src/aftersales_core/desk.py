@@ -50,7 +50,6 @@ __all__ = ["Desk", "Subscriber"]
 Subscriber = Callable[[Event], None]
 
 _SYSTEM = Actor.system()
-_NOFLAGS: frozenset[str] = frozenset()
 
 
 class Desk:
@@ -276,13 +275,7 @@ class Desk:
         if rows is None:
             raise InvalidTrigger(trigger, case.state, self._allowed(wf, case, actor, now), kind=case.kind)
         policies = self.policies if self._versions is None else self._versions.at(now)
-        permissions = policies.permissions
-        if type(permissions) is PermissionTable:  # the built-in table: no request object
-            allowed = permissions.check(actor, case.kind, trigger, case)
-            if not allowed.result:
-                self._check_permission(policies, actor, case.kind, trigger, case)  # raises
-        else:
-            self._check_permission(policies, actor, case.kind, trigger, case)
+        self._check_permission(policies, actor, case.kind, trigger, case)
         first = rows[0]
         model = first.input
         if model is not None:
@@ -342,8 +335,8 @@ class Desk:
             EMPTY if data is None else freeze(data),
             decisions,
             FrozenDict(changes) if changes else EMPTY,  # frozen value by value in Context.set
-            frozenset(ctx.flags_on) if ctx.flags_on else _NOFLAGS,
-            frozenset(ctx.flags_off) if ctx.flags_off else _NOFLAGS,
+            frozenset(ctx.flags_on),  # the shared empty frozenset when no flag changed
+            frozenset(ctx.flags_off),
             freeze(deadlines) if deadlines else EMPTY,
             key,
             freeze(ctx.spawns) if ctx.spawns else (),

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 import pydantic
 
-from aftersales_core._frozen import EMPTY, FrozenDict, freeze
+from aftersales_core._frozen import EMPTY, SCALARS, FrozenDict, freeze
 from aftersales_core.errors import InvalidInput, PolicyConfigError, RuleViolation
 from aftersales_core.events import Decision, Event
 from aftersales_core.model import Actor, Case, Deadline
@@ -56,7 +56,6 @@ __all__ = [
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 
-_ATOMS = frozenset({str, int, bool, type(None)})
 _NO_FLAGS: frozenset[str] = frozenset()
 
 
@@ -235,7 +234,7 @@ class Context:
     def set(self, name: str, value: Any) -> None:
         """Record a fact; containers are frozen now (a dict becomes a FrozenDict, a
         list a tuple), so the event takes the changes as they are."""
-        self.changes[name] = value if value.__class__ in _ATOMS else freeze(value)
+        self.changes[name] = value if value.__class__ in SCALARS else freeze(value)
 
     def flag(self, name: str) -> None:
         self.flags_on = {*self.flags_on, name}

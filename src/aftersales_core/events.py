@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from aftersales_core._frozen import EMPTY, FrozenDict, freeze
+from aftersales_core._frozen import EMPTY, SCALARS, FrozenDict, freeze
 
 if TYPE_CHECKING:
     from aftersales_core.model import Actor, Deadline
@@ -25,12 +25,9 @@ __all__ = ["Decision", "Event"]
 
 def _freeze_any(value: Any) -> Any:
     cls = value.__class__
-    if cls is FrozenDict or cls in _ATOMS or value == ():
+    if cls is FrozenDict or cls in SCALARS or value == ():
         return value
     return freeze(value)
-
-
-_ATOMS = frozenset({str, int, bool, type(None)})
 
 
 def _freeze_map(value: Mapping[str, Any] | None) -> FrozenDict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import pydantic
 from pydantic import ConfigDict, Field
 
-from aftersales_core._frozen import FrozenDict, freeze, is_atomic_type
+from aftersales_core._frozen import FrozenDict, declares_atomic_fields, freeze
 from aftersales_core.model import Channel, Component, Customer, Product, ProductLine
 from aftersales_core.money import Money, to_decimal
 
@@ -123,13 +123,7 @@ class IntakeBase(Input):
         rest = dict(self.__dict__)
         del rest["customer"], rest["product"]
         product = self.product
-        atomic = _ATOMIC_REST.get(type(self))
-        if atomic is None:
-            atomic = _ATOMIC_REST[type(self)] = all(
-                is_atomic_type(f.annotation)
-                for name, f in type(self).model_fields.items()
-                if name not in _PARTS
-            )
+        atomic = declares_atomic_fields(type(self), _PARTS)
         return (
             self.customer.to_domain(),
             product.to_domain() if product is not None else None,
@@ -138,5 +132,3 @@ class IntakeBase(Input):
 
 
 _PARTS = frozenset({"customer", "product"})
-#: intake class -> whether its fields other than customer and product hold immutable values only
-_ATOMIC_REST: dict[type, bool] = {}

@@ -657,9 +657,7 @@ class SqlStore:
         outbox_rows = [{"case_id": case.id, "seq": e.seq} for e in events]
         reindex = expected_version == 0 or any(e.deadlines for e in events)
         # the index rows to rewrite: all of a new case's, else those the events changed
-        changed = (
-            None if expected_version == 0 or not reindex else {n for e in events for n in e.deadlines}
-        )
+        changed = None if expected_version == 0 or not reindex else {n for e in events for n in e.deadlines}
         deadline_rows = (
             [
                 {"case_id": case.id, "name": d.name, "due": instant(d.due), "body": codec.dumps(d)}
